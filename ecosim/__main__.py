@@ -1,0 +1,5 @@
+import sys
+
+from ecosim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""The actors, one module each: columnar state tables and their Mesa ``Agent`` views."""

@@ -1,0 +1,1 @@
+"""Subcommands of the ``ecosim`` command line, one module each."""

@@ -1,0 +1,34 @@
+"""``ecosim params CONFIG [--json]``: every parameter with its value, type, unit and meaning."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+
+from ecosim.config import list_parameters, load_config
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``params`` subcommand."""
+    p = sub.add_parser("params", help="list every parameter of a config")
+    p.add_argument("config", nargs="?", help="YAML config (built-in defaults when omitted)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the parameters."""
+    params = list_parameters(load_config(args.config, args.set))
+    if args.json:
+        print(json.dumps([asdict(p) for p in params], indent=1, default=str))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("key", "value", "type", "unit", "description", show_lines=False)
+    for p in params:
+        table.add_row(p.key, str(p.value), p.type, p.unit, p.description)
+    Console(width=200).print(table)
+    return 0

@@ -1,0 +1,138 @@
+"""Outcome metrics: small pure functions, and :func:`collect` for the model's daily row.
+
+Every metric, its unit and formula is listed in ``METRICS`` (and in docs/model.md).
+
+Example:
+    >>> hhi(np.array([50.0, 50.0]))
+    0.5
+    >>> concentration_ratio(np.array([4.0, 3.0, 2.0, 1.0, 0.0]), 2)
+    0.7
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ecosim.model import EcosystemModel
+
+__all__ = [
+    "METRICS",
+    "bullwhip_ratio",
+    "collect",
+    "concentration_ratio",
+    "grouped_concentration",
+    "hhi",
+]
+
+METRICS: dict[str, tuple[str, str]] = {
+    "gmv": ("RMB/day", "value of online orders shipped today"),
+    "orders": ("orders/day", "online orders shipped today"),
+    "platform_revenue": ("RMB/day", "commission, payment fees, listing fees, ads and fines"),
+    "take_rate": ("share", "platform_revenue / gmv"),
+    "active_merchants": ("stores", "stores open at the end of the day"),
+    "merchant_entries": ("stores/day", "stores opened today"),
+    "merchant_exits": ("stores/day", "stores closed today (losses or delisting)"),
+    "hhi": ("0..1", "sales-weighted mean over categories of sum of squared 30-day sales shares"),
+    "cr4": ("share", "sales-weighted mean over categories of the top four stores' 30-day share"),
+    "mean_markup": ("share", "sales-weighted mean of (price - wholesale) / wholesale"),
+    "price_index": ("ratio", "sales-weighted mean of price / category reference price"),
+    "mean_rating": ("0..1", "mean of genuine ratings left today"),
+    "fraud_rate": ("share", "delivered parcels whose quality fell short of the listing"),
+    "dispute_rate": ("share", "disputes opened / parcels due today"),
+    "consumer_trust": ("probability", "mean household trust in online sellers"),
+    "mean_delivery_days": ("days", "mean delivery time of parcels that arrived today"),
+    "courier_utilisation": ("share", "parcels handed to couriers today / courier capacity"),
+    "consumer_surplus": ("RMB/day", "sum over today's searches of (mu/a) x (logsum - offline)"),
+    "online_share": ("share", "online sales value / (online + offline) sales value today"),
+    "stockout_rate": ("share", "online orders lost to stockouts / orders attempted"),
+    "fake_reviews": ("reviews/day", "fake reviews bought today"),
+}
+
+
+def hhi(sales: np.ndarray) -> float:
+    """Herfindahl-Hirschman index of sales (0..1); 0 when there are no sales."""
+    total = sales.sum()
+    if total <= 0:
+        return 0.0
+    share = sales / total
+    return float((share * share).sum())
+
+
+def concentration_ratio(sales: np.ndarray, k: int = 4) -> float:
+    """Share of the ``k`` largest sellers in total sales (0..1)."""
+    total = sales.sum()
+    if total <= 0:
+        return 0.0
+    top = np.sort(sales)[::-1][:k]
+    return float(top.sum() / total)
+
+
+def grouped_concentration(sales: np.ndarray, groups: np.ndarray, k: int = 4) -> tuple[float, float]:
+    """HHI and CR-k within each group (category), averaged with sales weights."""
+    total = sales.sum()
+    if total <= 0:
+        return 0.0, 0.0
+    h = cr = 0.0
+    for g in np.unique(groups):
+        s = sales[groups == g]
+        w = s.sum() / total
+        h += w * hhi(s)
+        cr += w * concentration_ratio(s, k)
+    return h, cr
+
+
+def bullwhip_ratio(upstream: np.ndarray, demand: np.ndarray) -> float:
+    """Variance of orders upstream over variance of consumer demand (NaN if demand is flat)."""
+    vd = float(np.var(demand))
+    return float(np.var(upstream)) / vd if vd > 0 else float("nan")
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b > 0 else 0.0
+
+
+def collect(model: EcosystemModel) -> dict[str, float]:
+    """The model's metrics for the day just simulated."""
+    from ecosim.phases.ranking import SALES_WINDOW, recent_sum
+
+    t = model.today
+    mer = model.merchants
+    live = mer.active
+    sales30 = recent_sum(mer.sales_hist, model.day, SALES_WINDOW)
+    h, cr4 = grouped_concentration(sales30[live], mer.category[live])
+    w = sales30[live]
+    markup = (mer.price[live] - mer.wholesale[live]) / mer.wholesale[live]
+    ref = np.array([c.reference_price for c in model.config.categories])[mer.category[live]]
+    capacity = model.couriers.capacity(model.config.logistics.parcels_per_courier_day).sum()
+    online_value = t["gmv"]
+    out = {
+        "gmv": online_value,
+        "orders": t["orders"],
+        "platform_revenue": float(model.platforms.revenue_today.sum()),
+        "take_rate": _ratio(float(model.platforms.revenue_today.sum()), online_value),
+        "active_merchants": float(live.sum()),
+        "merchant_entries": t["entries"],
+        "merchant_exits": t["exits"],
+        "hhi": h,
+        "cr4": cr4,
+        "mean_markup": float(np.average(markup, weights=w)) if w.sum() > 0 else 0.0,
+        "price_index": float(np.average(mer.price[live] / ref, weights=w)) if w.sum() > 0 else 0.0,
+        "mean_rating": _ratio(t["genuine_rating_sum"], t["genuine_ratings"]),
+        "fraud_rate": _ratio(t["fraud"], t["arrived"]),
+        "dispute_rate": _ratio(t["disputes"], t["delivered"]),
+        "consumer_trust": float(model.consumers.trust.mean()) if model.consumers.n else 0.0,
+        "mean_delivery_days": _ratio(t["delivery_days"], t["arrived"]),
+        "courier_utilisation": _ratio(float(model.couriers.parcels_today.sum()), capacity),
+        "consumer_surplus": t["consumer_surplus"],
+        "online_share": _ratio(online_value, online_value + t["offline_sales"]),
+        "stockout_rate": _ratio(t["stockouts"], t["orders_attempted"]),
+        "fake_reviews": t["fake_reviews"],
+    }
+    if len(model.config.platforms) > 1:
+        gmv_p = model.platforms.gmv_today
+        for p, plat in enumerate(model.config.platforms):
+            out[f"platform_share_{plat.name}"] = _ratio(float(gmv_p[p]), float(gmv_p.sum()))
+    return out

@@ -1,0 +1,406 @@
+"""The ecosystem model: actors on columnar state, stepped one day at a time in DESIGN order.
+
+Example:
+    >>> from ecosim import EcosystemModel, load_config
+    >>> cfg = load_config(None, ["consumers.n=300", "merchants.n_initial=20"])
+    >>> model = EcosystemModel(cfg, rng=1)
+    >>> model.run(5)
+    >>> len(model.datacollector.get_model_vars_dataframe())
+    5
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import mesa
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from ecosim.actors.consumers import Consumer, create_consumers
+from ecosim.actors.logistics import LogisticsFirm, create_couriers
+from ecosim.actors.manufacturers import Manufacturer, create_manufacturers
+from ecosim.actors.merchants import MARKETPLACE, Merchant, add_merchants
+from ecosim.actors.offline import OfflineRetail
+from ecosim.actors.platforms import Platform, PlatformTable
+from ecosim.config import EcosimConfig, get_dotted
+from ecosim.goods import GoodsAccount
+from ecosim.ledger import Ledger
+from ecosim.metrics import collect
+from ecosim.orders import Calendar, concat
+from ecosim.phases import delivery, fulfilment, payment, ranking, restocking, shopping, strategy
+from ecosim.phases.consumption import needs_today
+
+__all__ = ["EcosystemModel"]
+
+
+class EcosystemModel(mesa.Model):
+    """An e-commerce ecosystem: households, stores, manufacturers, couriers, platforms.
+
+    Args:
+        config: the validated configuration (``load_config``); defaults when None.
+        rng: seed of the model's numpy generator; ``config.seed`` when None.
+
+    Attributes:
+        consumers, merchants, manufacturers, couriers, platforms: columnar actor tables.
+        ledger: every account's money (RMB); ``ledger.residual()`` is zero up to rounding.
+        goods: units created and removed, for the goods-conservation check.
+        metrics: the last day's metrics (see ``ecosim.metrics.METRICS``).
+    """
+
+    def __init__(self, config: EcosimConfig | None = None, rng: int | None = None) -> None:
+        config = EcosimConfig() if config is None else config
+        super().__init__(rng=config.seed if rng is None else rng)
+        # Scheduled rule changes edit this copy, never the caller's config.
+        self.config = config.model_copy(deep=True)
+        self.day = 0
+        cats = self.config.categories
+        self.consumables = [i for i, c in enumerate(cats) if c.kind == "consumable"]
+        self.durables = [i for i, c in enumerate(cats) if c.kind == "durable"]
+        self.slot_of = np.full(len(cats), -1, dtype=np.int64)
+        self.slot_of[self.consumables] = np.arange(len(self.consumables))
+        self._make_regions()
+        n = self.config.consumers.n
+        self.expected_daily_units = np.array(
+            [n * (c.consumption_rate if c.kind == "consumable" else c.need_rate) for c in cats]
+        )
+        self.today: defaultdict[str, float] = defaultdict(float)
+        self.goods = GoodsAccount()
+        self.shipments = Calendar()  # parcels to households, by arrival day
+        self.inbound = Calendar()  # manufacturers' shipments to stores, by arrival day
+
+        self.consumers = create_consumers(self)
+        self.manufacturers = create_manufacturers(self)
+        self.couriers = create_couriers(self)
+        self.platforms = PlatformTable(len(self.config.platforms))
+        from ecosim.actors.merchants import MerchantTable
+
+        self.merchants = MerchantTable(len(self.config.platforms))
+        self.ledger = Ledger(
+            {
+                "households": n,
+                "merchants": 0,
+                "manufacturers": self.manufacturers.n,
+                "platforms": self.platforms.n,
+                "escrow": self.platforms.n,
+                "couriers": self.couriers.n,
+                "services": 0,
+                "offline": 1,
+            }
+        )
+        self.mean_base_income = float(self.consumers.base_income.mean()) if n else 1.0
+        self.consumers.income[:] = self.consumers.base_income
+        self.ledger.endow(
+            "households",
+            np.arange(n),
+            self.consumers.base_income * self.config.consumers.initial_cash_days,
+        )
+        unit_cost = np.array(
+            [
+                self.manufacturers.unit_cost[self.manufacturers.category == c].mean()
+                for c in range(len(cats))
+            ]
+        )
+        self.offline_price = unit_cost * (1 + self.config.offline.markup)
+        self._overload = np.zeros(self.couriers.n)
+
+        self.merchant_agents: list[Merchant] = []
+        self._open_initial_stores()
+        self.consumer_agents = [Consumer(self, i) for i in range(n)]
+        self.manufacturer_agents = [Manufacturer(self, i) for i in range(self.manufacturers.n)]
+        self.courier_agents = [LogisticsFirm(self, i) for i in range(self.couriers.n)]
+        self.platform_agents = [Platform(self, i) for i in range(self.platforms.n)]
+        self.offline = OfflineRetail(self)
+        self.prior_rating = float(np.mean([c.quality_mean for c in cats]))
+        self.display: list[tuple[np.ndarray, np.ndarray]] = []
+        self.metrics: dict[str, float] = {}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _reporter(name) for name in self._metric_names()}
+        )
+
+    # ------------------------------------------------------------------ set-up
+    def _make_regions(self) -> None:
+        rcfg = self.config.regions
+        self.n_regions = rcfg.n_urban + rcfg.n_rural
+        xy = self.rng.random((self.n_regions, 2)) * rcfg.map_size_km
+        self.distance_km = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
+
+    def _open_initial_stores(self) -> None:
+        cfg = self.config.merchants
+        cats = self.config.categories
+        n = cfg.n_initial
+        # Stores spread over categories in proportion to expected sales value, two at least.
+        value = self.expected_daily_units * np.array([c.reference_price for c in cats])
+        per_cat = np.maximum(2, np.floor(n * value / value.sum())).astype(int)
+        per_cat[np.argmax(per_cat)] += max(n - per_cat.sum(), 0)
+        category = np.repeat(np.arange(len(cats)), per_cat)
+        self.listings_per_category = np.bincount(category, minlength=len(cats)).astype(float)
+        shares = np.array([p.initial_share for p in self.config.platforms], dtype=float)
+        shares = (
+            shares / shares.sum() if shares.sum() > 0 else np.full(shares.size, 1 / shares.size)
+        )
+        platform = self.rng.choice(shares.size, size=category.size, p=shares)
+        rows = add_merchants(self, category.size, platform, category)
+        if shares.size > 1:
+            multi = rows[self.rng.random(rows.size) < cfg.multihoming_share]
+            self.merchants.listed[multi] = True
+
+    def _metric_names(self) -> list[str]:
+        from ecosim.metrics import METRICS
+
+        names = list(METRICS)
+        if len(self.config.platforms) > 1:
+            names += [f"platform_share_{p.name}" for p in self.config.platforms]
+        return names
+
+    # ------------------------------------------------------------------ helpers for phases
+    def typical_shopper(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(trust, price sensitivity, region) of a typical household, each shaped [1, 1]."""
+        trust = float(self.consumers.trust.mean()) if self.consumers.n else 1.0
+        return np.array([[trust]]), np.array([[1.0]]), np.array([[0]])
+
+    def travel_days(self, from_region: np.ndarray, to_region: np.ndarray) -> np.ndarray:
+        """Uncongested delivery time (days) between regions."""
+        cfg = self.config.logistics
+        return cfg.base_days + cfg.days_per_1000km * self.distance_km[from_region, to_region] / 1e3
+
+    def delivery_estimate(self, from_region, to_region, courier) -> np.ndarray:
+        """Delivery days a shopper expects: travel time plus yesterday's congestion delay."""
+        cong = self.config.logistics.congestion_days * self._overload[courier]
+        return self.travel_days(from_region, to_region) + cong
+
+    def refill_home_stock(self, consumers: np.ndarray, slots: np.ndarray) -> None:
+        """One unit per entry arrives in a household's home stock of a consumable."""
+        has = slots >= 0
+        k_all = len(self.consumables)
+        uniq, units = np.unique(consumers[has] * k_all + slots[has], return_counts=True)
+        i, k = np.divmod(uniq, k_all)
+        cons = self.consumers
+        cons.stock_out[i, k] = np.maximum(cons.stock_out[i, k], self.day) + units / np.maximum(
+            cons.rate[i, k], 1e-12
+        )
+
+    def close_stores(self, rows: np.ndarray, forfeit: bool) -> None:
+        """Close stores: stock written off, deposit refunded (or forfeited), cash withdrawn."""
+        mer = self.merchants
+        rows = rows[mer.active[rows]]
+        if rows.size == 0:
+            return
+        mer.active[rows] = False
+        self.goods.removed("written_off", float(mer.stock[rows].sum()))
+        mer.stock[rows] = 0.0
+        deposit = mer.deposit[rows]
+        held = deposit > 0
+        if held.any():
+            plat = mer.deposit_platform[rows[held]]
+            dest = "platforms" if forfeit else "merchants"
+            self.ledger.pay("escrow", plat, dest, plat if forfeit else rows[held], deposit[held])
+            if forfeit:
+                np.add.at(self.platforms.revenue_today, plat, deposit[held])
+            mer.deposit[rows] = 0.0
+        mer.listed[rows] = False
+        self.today["exits"] += float(rows.size)
+        for r in rows:
+            self.merchant_agents[r].remove()
+
+    def services_visibility(self) -> np.ndarray:
+        """Ranking score each store gains from marketing services (none yet)."""
+        return np.zeros(self.merchants.n)
+
+    def services_dispute_cut(self) -> np.ndarray:
+        """Share by which outsourced customer service cuts each store's disputes."""
+        return np.zeros(self.merchants.n)
+
+    def services_forecast_gain(self) -> np.ndarray:
+        """Share by which analytics cut each store's forecast noise."""
+        return np.zeros(self.merchants.n)
+
+    # ------------------------------------------------------------------ the day
+    def _start_day(self) -> None:
+        self.day = int(self.steps)
+        self.today = defaultdict(float)
+        self.platforms.revenue_today[:] = 0.0
+        self.platforms.gmv_today[:] = 0.0
+        self.couriers.parcels_today[:] = 0.0
+        self.manufacturers.produced_today[:] = 0.0
+        self.merchants.profit_today[:] = 0.0
+        self.offline.sales_today = self.offline.units_today = 0.0
+        slot = self.day % self.merchants.units_hist.shape[1]
+        for hist in (
+            self.merchants.units_hist,
+            self.merchants.sales_hist,
+            self.merchants.profit_hist,
+            self.manufacturers.units_hist,
+        ):
+            hist[:, slot % hist.shape[1]] = 0.0
+        self._apply_schedule()
+
+    def _apply_schedule(self) -> None:
+        """Rule changes due today take effect before anything else happens."""
+        for change in self.config.schedule:
+            if change.day == self.day:
+                parent_key, _, leaf = change.key.rpartition(".")
+                parent = get_dotted(self.config, parent_key) if parent_key else self.config
+                setattr(parent, leaf, change.value)  # validated by the schema on assignment
+
+    def step(self) -> None:
+        """Simulate one day: the phases of DESIGN.md in order."""
+        self._start_day()
+        # 1-2. consumption; smart devices reorder from their linked store without search
+        search_needs, iot_orders = needs_today(self)
+        iot_orders["platform"] = np.argmax(self.merchants.listed[iot_orders["merchant"]], axis=1)
+        # 3. shopping on the platforms' ranked pages, against offline retail
+        pages = ranking.build_pages(self)
+        online, offline = shopping.shop(self, search_needs, pages)
+        payment.settle_offline(self, offline)
+        orders = concat([iot_orders, online])
+        # 4-5. payment for what can be served from stock; shipping through couriers
+        orders = fulfilment.reserve_stock(self, orders)
+        orders = payment.pay_online(self, orders)
+        fulfilment.ship(self, orders)
+        # 6. deliveries, ratings, disputes, fake reviews, enforcement
+        delivery.deliver(self)
+        delivery.fake_reviews(self)
+        delivery.enforce(self)
+        # 7. restocking
+        restocking.receive(self)
+        restocking.reorder(self)
+        # 9. labour: incomes; firms size their staff
+        self._pay_incomes()
+        self._staff_couriers()
+        # 10. strategy: costs, prices and bids, exit and entry
+        strategy.charge_fixed_costs(self)
+        mer = self.merchants
+        mer.profit_hist[:, self.day % mer.profit_hist.shape[1]] = mer.profit_today
+        strategy.set_prices(self)
+        strategy.exit_losers(self)
+        strategy.entry(self)
+        self._sweep_closed_accounts()
+        # 12. metrics
+        self.metrics = collect(self)
+        self.datacollector.collect(self)
+
+    def _pay_incomes(self) -> None:
+        cons = self.consumers
+        self.ledger.pay("world", 0, "households", np.arange(cons.n), cons.income)
+
+    def _staff_couriers(self) -> None:
+        cfg = self.config.logistics
+        cour = self.couriers
+        cap = np.maximum(cour.capacity(cfg.parcels_per_courier_day), 1.0)
+        self._overload = np.maximum(cour.parcels_today / cap - 1.0, 0.0)
+        cour.volume_hist[:, self.day % cour.volume_hist.shape[1]] = cour.parcels_today
+        need = cour.volume_hist.mean(axis=1) / (
+            cfg.parcels_per_courier_day * cfg.target_utilisation
+        )
+        cour.staff[:] = np.maximum(np.ceil(need), 1).astype(np.int64)
+
+    def _sweep_closed_accounts(self) -> None:
+        """Money reaching a closed store (late escrow releases) goes to its owner (the world)."""
+        bal = self.ledger.balances["merchants"]
+        closed = np.flatnonzero(~self.merchants.active & (bal != 0))
+        if closed.size:
+            self.ledger.pay("merchants", closed, "world", 0, bal[closed])
+
+    def run(self, steps: int | None = None) -> None:
+        """Simulate ``steps`` days (``config.steps`` when None)."""
+        for _ in range(self.config.steps if steps is None else steps):
+            self.step()
+
+    # ------------------------------------------------------------------ read-outs
+    def timeseries(self) -> pd.DataFrame:
+        """Daily metrics, one row per simulated day, indexed by ``day`` (1, 2, ...)."""
+        frame = self.datacollector.get_model_vars_dataframe()
+        frame.index = pd.RangeIndex(1, len(frame) + 1, name="day")
+        return frame
+
+    def goods_in_system(self) -> float:
+        """Units held now: stores' stock, shipments to stores, parcels to households."""
+        return (
+            float(self.merchants.stock.sum()) + self.inbound.total("units") + self.shipments.total()
+        )
+
+    def merchant_table(self) -> pd.DataFrame:
+        """One row per open store: platform, category, tier, price, 30-day sales and share."""
+        mer = self.merchants
+        live = np.flatnonzero(mer.active)
+        sales = ranking.recent_sum(mer.sales_hist[live], self.day, ranking.SALES_WINDOW)
+        cat_total = np.bincount(
+            mer.category[live], weights=sales, minlength=len(self.config.categories)
+        )
+        names = [p.name for p in self.config.platforms]
+        cats = [c.name for c in self.config.categories]
+        shown = mer.rating_sum[live] / np.maximum(mer.rating_count[live], 1)
+        return pd.DataFrame(
+            {
+                "merchant": live,
+                "platform": [names[i] for i in np.argmax(mer.listed[live], axis=1)],
+                "category": [cats[c] for c in mer.category[live]],
+                "tier": np.where(mer.tier[live] == MARKETPLACE, "marketplace", "mall"),
+                "price": mer.price[live],
+                "sales_30d": sales,
+                "share": np.divide(
+                    sales,
+                    cat_total[mer.category[live]],
+                    out=np.zeros_like(sales),
+                    where=cat_total[mer.category[live]] > 0,
+                ),
+                "rating": np.where(mer.rating_count[live] > 0, shown, np.nan),
+                "opportunistic": mer.opportunistic[live],
+            }
+        )
+
+    def network(self) -> nx.DiGraph:
+        """The ecosystem as a graph: platforms, manufacturers, open stores, couriers, services.
+
+        Node attributes: ``kind``, ``label``, ``sales`` (RMB, last 30 days). Edge ``kind``:
+        ``listing`` (store -> platform), ``supply`` (manufacturer -> store), ``delivery``
+        (store -> courier), ``service`` (provider -> store).
+        """
+        g = nx.DiGraph()
+        mer = self.merchants
+        live = np.flatnonzero(mer.active)
+        sales = ranking.recent_sum(mer.sales_hist, self.day, ranking.SALES_WINDOW)
+        for p, plat in enumerate(self.config.platforms):
+            g.add_node(
+                f"platform:{p}",
+                kind="platform",
+                label=plat.name,
+                sales=float(sales[live][mer.listed[live, p]].sum()),
+            )
+        units = ranking.recent_sum(mer.units_hist[live], self.day, ranking.SALES_WINDOW)
+        mfr_sales = np.bincount(
+            mer.supplier[live], weights=mer.wholesale[live] * units, minlength=self.manufacturers.n
+        )
+        for f in range(self.manufacturers.n):
+            cat = self.config.categories[self.manufacturers.category[f]].name
+            g.add_node(
+                f"manufacturer:{f}",
+                kind="manufacturer",
+                label=f"{cat} maker {f}",
+                sales=float(mfr_sales[f]),
+            )
+        for c in range(self.couriers.n):
+            g.add_node(
+                f"courier:{c}",
+                kind="courier",
+                label=f"courier {c}",
+                sales=float(self.couriers.volume_hist[c].sum() * self.couriers.price[c]),
+            )
+        for m in live:
+            node = f"merchant:{m}"
+            g.add_node(node, kind="merchant", label=f"store {m}", sales=float(sales[m]))
+            for p in np.flatnonzero(mer.listed[m]):
+                g.add_edge(node, f"platform:{p}", kind="listing")
+            g.add_edge(f"manufacturer:{mer.supplier[m]}", node, kind="supply")
+            g.add_edge(node, f"courier:{mer.courier[m]}", kind="delivery")
+        return g
+
+
+def _reporter(name: str):
+    def report(model: EcosystemModel) -> float:
+        return model.metrics.get(name, float("nan"))
+
+    report.__name__ = name
+    return report
