@@ -248,11 +248,17 @@ class EcosystemModel(mesa.Model):
         """Simulate one day: the phases of DESIGN.md in order."""
         self._start_day()
         # 1-2. consumption; smart devices reorder from their linked store without search
-        search_needs, iot_orders = needs_today(self)
+        if self.config.consumer_path == "reference":
+            from ecosim.phases import reference
+
+            search_needs, iot_orders = reference.needs_today(self)
+        else:
+            search_needs, iot_orders = needs_today(self)
         iot_orders["platform"] = np.argmax(self.merchants.listed[iot_orders["merchant"]], axis=1)
         # 3. shopping on the platforms' ranked pages, against offline retail
         pages = ranking.build_pages(self)
-        online, offline = shopping.shop(self, search_needs, pages)
+        shop = reference.shop if self.config.consumer_path == "reference" else shopping.shop
+        online, offline = shop(self, search_needs, pages)
         payment.settle_offline(self, offline)
         orders = concat([iot_orders, online])
         # 4-5. payment for what can be served from stock; shipping through couriers
