@@ -439,7 +439,7 @@ class PlatformConfig(_Section):
         0.2, "probability", "Chance a dispute ends in a refund without escrow.", ge=0, le=1
     )
     data_service_price: float = P(
-        50.0, "RMB/day", "Price of the platform's data (and IoT hosting) service.", ge=0, le=1e6
+        10.0, "RMB/day", "Price of the platform's data (and IoT hosting) service.", ge=0, le=1e6
     )
     iot_hosting_fee: float = P(
         0.5, "RMB/order", "Fee per IoT-device order charged to the device maker.", ge=0, le=1e4
@@ -467,18 +467,16 @@ class LogisticsConfig(_Section):
 
 class ServicesConfig(_Section):
     providers_per_type: int = P(3, "firms", "Service providers of each type.", ge=0, le=1000)
-    marketing_price: float = P(40.0, "RMB/day", "Price of marketing services.", ge=0)
+    marketing_price: float = P(8.0, "RMB/day", "Price of marketing services.", ge=0)
     marketing_visibility: float = P(0.5, "ranking score", "Ranking boost from marketing.", ge=0)
-    customer_service_price: float = P(
-        30.0, "RMB/day", "Price of outsourced customer service.", ge=0
-    )
+    customer_service_price: float = P(6.0, "RMB/day", "Price of outsourced customer service.", ge=0)
     customer_service_dispute_cut: float = P(
         0.3, "share", "Reduction of disputes with outsourced customer service.", ge=0, le=1
     )
     customer_service_staff_saving: float = P(
         0.3, "share", "Share of a merchant's own staff need replaced by the service.", ge=0, le=1
     )
-    operations_price: float = P(35.0, "RMB/day", "Price of store operations services.", ge=0)
+    operations_price: float = P(7.0, "RMB/day", "Price of store operations services.", ge=0)
     operations_staff_saving: float = P(
         0.3,
         "share",
@@ -486,7 +484,7 @@ class ServicesConfig(_Section):
         ge=0,
         le=1,
     )
-    analytics_price: float = P(25.0, "RMB/day", "Price of data analytics services.", ge=0)
+    analytics_price: float = P(5.0, "RMB/day", "Price of data analytics services.", ge=0)
     analytics_forecast_gain: float = P(
         0.5, "share", "Reduction of demand-forecast noise with analytics.", ge=0, le=1
     )
@@ -499,13 +497,10 @@ class ServicesConfig(_Section):
 class LabourConfig(_Section):
     enabled: bool = P(True, "-", "Households work for firms; when off income is exogenous.")
     initial_employment_rate: float = P(
-        0.95, "share", "Share of the labour force employed at the start.", ge=0, le=1
-    )
-    other_sector_share: float = P(
-        0.8,
+        0.95,
         "share",
-        "Share of the labour force working outside the modelled retail ecosystem "
-        "(fixed; it makes the unemployment rate a whole-economy one).",
+        "Share of the labour force employed at the start; jobs outside the e-commerce "
+        "ecosystem (a fixed other sector) make up the difference.",
         ge=0,
         le=1,
     )

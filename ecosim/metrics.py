@@ -49,6 +49,28 @@ METRICS: dict[str, tuple[str, str]] = {
     "online_share": ("share", "online sales value / (online + offline) sales value today"),
     "stockout_rate": ("share", "online orders lost to stockouts / orders attempted"),
     "fake_reviews": ("reviews/day", "fake reviews bought today"),
+    "employment_total": ("workers", "sum of the six ecosystem sectors' headcounts"),
+    "employment_merchants": ("workers", "open stores' owners (self-employed) plus hired staff"),
+    "employment_manufacturers": ("workers", "production staff"),
+    "employment_logistics": ("workers", "couriers"),
+    "employment_services": ("workers", "staff of service providers"),
+    "employment_platform": ("workers", "platform staff"),
+    "employment_offline_retail": ("workers", "offline shop staff"),
+    "unemployment_rate": ("share", "unemployed households / all households"),
+    "mean_wage": ("RMB/day", "mean daily wage of employed households"),
+    "supplier_bargaining_power": ("share", "volume-weighted mean of (w - c) / (p - c)"),
+    "manufacturer_profit_share": (
+        "share",
+        "manufacturers' / (manufacturers + stores + platform) profit, 10-day moving averages",
+    ),
+    "merchant_profit_share": ("share", "stores' share of the same profit total"),
+    "platform_profit_share": ("share", "platform's share of the same profit total"),
+    "iot_order_share": ("share", "online orders placed by smart devices / online orders"),
+    "bullwhip_ratio": (
+        "ratio",
+        "var(weekly units ordered upstream) / var(weekly online units demanded), last 91 days",
+    ),
+    "services_revenue": ("RMB/day", "payments of stores to service providers today"),
 }
 
 
@@ -84,14 +106,53 @@ def grouped_concentration(sales: np.ndarray, groups: np.ndarray, k: int = 4) -> 
     return h, cr
 
 
-def bullwhip_ratio(upstream: np.ndarray, demand: np.ndarray) -> float:
-    """Variance of orders upstream over variance of consumer demand (NaN if demand is flat)."""
-    vd = float(np.var(demand))
-    return float(np.var(upstream)) / vd if vd > 0 else float("nan")
+def bullwhip_ratio(upstream: np.ndarray, demand: np.ndarray, period: int = 1) -> float:
+    """Variance of orders upstream over variance of consumer demand (NaN if demand is flat).
+
+    Both series are first summed over blocks of ``period`` days, so a periodic review (orders
+    every few days) is not mistaken for amplification.
+    """
+    n = (min(upstream.size, demand.size) // period) * period
+    up = upstream[:n].reshape(-1, period).sum(axis=1)
+    dem = demand[:n].reshape(-1, period).sum(axis=1)
+    vd = float(np.var(dem))
+    return float(np.var(up)) / vd if vd > 0 else float("nan")
 
 
 def _ratio(a: float, b: float) -> float:
     return a / b if b > 0 else 0.0
+
+
+def _labour_and_channel(model: EcosystemModel) -> dict[str, float]:
+    from ecosim.phases.contracts import supplier_bargaining_power
+    from ecosim.phases.labour import SECTORS, staff_arrays, wage_rates
+
+    t = model.today
+    staff = staff_arrays(model)
+    out = {f"employment_{name}": float(staff[s].sum()) for s, name in enumerate(SECTORS)}
+    out["employment_merchants"] += float(model.merchants.active.sum())  # self-employed owners
+    out["employment_total"] = float(sum(out.values()))
+    out["unemployment_rate"] = model.unemployment_rate()
+    sector = model.consumers.sector
+    employed = sector[sector >= 0]
+    out["mean_wage"] = float(wage_rates(model)[employed].mean()) if employed.size else 0.0
+    out["supplier_bargaining_power"] = supplier_bargaining_power(model)
+    profits = model.profit_ema
+    total = sum(profits.values())
+    for key, name in (
+        ("manufacturers", "manufacturer"),
+        ("merchants", "merchant"),
+        ("platform", "platform"),
+    ):
+        out[f"{name}_profit_share"] = profits[key] / total if total > 0 else float("nan")
+    out["iot_order_share"] = _ratio(t["iot_orders"], t["orders"])
+    # ring buffers: rotate so that weeks are contiguous days
+    shift = -(model.day % model.demand_hist.size) - 1
+    out["bullwhip_ratio"] = bullwhip_ratio(
+        np.roll(model.upstream_hist, shift), np.roll(model.demand_hist, shift), period=7
+    )
+    out["services_revenue"] = t["services_revenue"]
+    return out
 
 
 def collect(model: EcosystemModel) -> dict[str, float]:
@@ -131,6 +192,7 @@ def collect(model: EcosystemModel) -> dict[str, float]:
         "stockout_rate": _ratio(t["stockouts"], t["orders_attempted"]),
         "fake_reviews": t["fake_reviews"],
     }
+    out.update(_labour_and_channel(model))
     if len(model.config.platforms) > 1:
         gmv_p = model.platforms.gmv_today
         for p, plat in enumerate(model.config.platforms):

@@ -24,15 +24,29 @@ from ecosim.actors.manufacturers import Manufacturer, create_manufacturers
 from ecosim.actors.merchants import MARKETPLACE, Merchant, add_merchants
 from ecosim.actors.offline import OfflineRetail
 from ecosim.actors.platforms import Platform, PlatformTable
+from ecosim.actors.services import ServiceProvider, create_providers
 from ecosim.config import EcosimConfig, get_dotted
 from ecosim.goods import GoodsAccount
 from ecosim.ledger import Ledger
 from ecosim.metrics import collect
 from ecosim.orders import Calendar, concat
-from ecosim.phases import delivery, fulfilment, payment, ranking, restocking, shopping, strategy
+from ecosim.phases import (
+    contracts,
+    delivery,
+    fulfilment,
+    labour,
+    payment,
+    ranking,
+    restocking,
+    services,
+    shopping,
+    strategy,
+)
 from ecosim.phases.consumption import needs_today
 
-__all__ = ["EcosystemModel"]
+__all__ = ["BULLWHIP_WINDOW", "EcosystemModel"]
+
+BULLWHIP_WINDOW = 91  # days (13 weeks) over which the bullwhip ratio compares variances
 
 
 class EcosystemModel(mesa.Model):
@@ -74,6 +88,7 @@ class EcosystemModel(mesa.Model):
         self.manufacturers = create_manufacturers(self)
         self.couriers = create_couriers(self)
         self.platforms = PlatformTable(len(self.config.platforms))
+        self.providers = create_providers(self)
         from ecosim.actors.merchants import MerchantTable
 
         self.merchants = MerchantTable(len(self.config.platforms))
@@ -85,7 +100,7 @@ class EcosystemModel(mesa.Model):
                 "platforms": self.platforms.n,
                 "escrow": self.platforms.n,
                 "couriers": self.couriers.n,
-                "services": 0,
+                "services": self.providers.n,
                 "offline": 1,
             }
         )
@@ -104,17 +119,23 @@ class EcosystemModel(mesa.Model):
         )
         self.offline_price = unit_cost * (1 + self.config.offline.markup)
         self._overload = np.zeros(self.couriers.n)
+        self.demand_hist = np.zeros(BULLWHIP_WINDOW)  # online units demanded per day (ring)
+        self.upstream_hist = np.zeros(BULLWHIP_WINDOW)  # units stores ordered upstream (ring)
 
         self.merchant_agents: list[Merchant] = []
         self._open_initial_stores()
+        self._init_labour()
+        self._give_devices()
         self.consumer_agents = [Consumer(self, i) for i in range(n)]
         self.manufacturer_agents = [Manufacturer(self, i) for i in range(self.manufacturers.n)]
         self.courier_agents = [LogisticsFirm(self, i) for i in range(self.couriers.n)]
         self.platform_agents = [Platform(self, i) for i in range(self.platforms.n)]
+        self.provider_agents = [ServiceProvider(self, i) for i in range(self.providers.n)]
         self.offline = OfflineRetail(self)
         self.prior_rating = float(np.mean([c.quality_mean for c in cats]))
         self.display: list[tuple[np.ndarray, np.ndarray]] = []
         self.metrics: dict[str, float] = {}
+        self.last_negotiation: dict[str, np.ndarray] = {}  # inputs and outcome, latest contracts
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in self._metric_names()}
         )
@@ -130,9 +151,9 @@ class EcosystemModel(mesa.Model):
         cfg = self.config.merchants
         cats = self.config.categories
         n = cfg.n_initial
-        # Stores spread over categories in proportion to expected sales value, two at least.
+        # Stores spread over categories in proportion to expected sales value, one at least.
         value = self.expected_daily_units * np.array([c.reference_price for c in cats])
-        per_cat = np.maximum(2, np.floor(n * value / value.sum())).astype(int)
+        per_cat = np.maximum(1, np.floor(n * value / value.sum())).astype(int)
         per_cat[np.argmax(per_cat)] += max(n - per_cat.sum(), 0)
         category = np.repeat(np.arange(len(cats)), per_cat)
         self.listings_per_category = np.bincount(category, minlength=len(cats)).astype(float)
@@ -145,6 +166,67 @@ class EcosystemModel(mesa.Model):
         if shares.size > 1:
             multi = rows[self.rng.random(rows.size) < cfg.multihoming_share]
             self.merchants.listed[multi] = True
+
+    def _init_labour(self) -> None:
+        """First workloads from expected volumes, then firms hire what they need."""
+        guess = 0.15  # share of demand expected online before anything is known
+        self.offline_staff = np.zeros(1, dtype=np.int64)
+        self.other_staff = np.zeros(1, dtype=np.int64)
+        self.offline_units_ema = float(self.expected_daily_units.sum() * (1 - guess))
+        mfr = self.manufacturers
+        per_mfr = np.bincount(mfr.category, minlength=len(self.config.categories))
+        mfr.output_ema[:] = self.expected_daily_units[mfr.category] / per_mfr[mfr.category]
+        self.platforms.orders_ema[:] = self.expected_daily_units.sum() * guess / self.platforms.n
+        staff = labour.staff_arrays(self)
+        self.wage_bill = [np.zeros(a.size) for a in staff]
+        self.overstaffed_days = [np.zeros(a.size, dtype=np.int64) for a in staff]
+        labour.hire_initial(self)
+        self.initial_unemployment = self.unemployment_rate()
+        if self.config.labour.enabled:
+            wage = labour.wage_rates(self)[np.maximum(self.consumers.sector, 0)]
+            benefit = self.config.labour.benefit
+            self.consumers.income[:] = np.where(self.consumers.sector >= 0, wage, benefit)
+        self.profit_ema = {"manufacturers": 0.0, "merchants": 0.0, "platform": 0.0}
+
+    def _give_devices(self) -> None:
+        """Households own smart devices for IoT-eligible consumables with ``iot_adoption``."""
+        cons = self.consumers
+        share = self.config.consumers.iot_adoption
+        for c in self.consumables:
+            if not self.config.categories[c].iot_eligible or share <= 0:
+                continue
+            k = self.slot_of[c]
+            owners = np.flatnonzero(self.rng.random(cons.n) < share)
+            makers = self.manufacturers.pick_supplier(np.full(owners.size, c), self.rng)
+            cons.device[owners, k] = makers
+            cons.iot_on[owners, k] = True
+        self.relink_devices()
+
+    def relink_devices(self) -> None:
+        """Link each device whose store is gone (or never set) to a live store of its maker:
+        its flagship if it has one, else a store it supplies, else any store of the category."""
+        cons = self.consumers
+        mer = self.merchants
+        linked = np.maximum(cons.device_merchant, 0)
+        dead = (cons.device >= 0) & ((cons.device_merchant < 0) | ~mer.active[linked])
+        rows, slots = np.nonzero(dead)
+        if rows.size == 0:
+            return
+        makers = cons.device[rows, slots]
+        link = np.full(rows.size, -1, dtype=np.int64)
+        for f in np.unique(makers):
+            mine = makers == f
+            flag = self.manufacturers.flagship[f]
+            if flag >= 0 and mer.active[flag]:
+                link[mine] = flag
+                continue
+            stores = np.flatnonzero(mer.active & (mer.supplier == f))
+            if stores.size == 0:
+                category = self.manufacturers.category[f]
+                stores = np.flatnonzero(mer.active & (mer.category == category))
+            if stores.size:
+                link[mine] = stores[self.rng.integers(0, stores.size, mine.sum())]
+        cons.device_merchant[rows, slots] = link
 
     def _metric_names(self) -> list[str]:
         from ecosim.metrics import METRICS
@@ -200,21 +282,46 @@ class EcosystemModel(mesa.Model):
                 np.add.at(self.platforms.revenue_today, plat, deposit[held])
             mer.deposit[rows] = 0.0
         mer.listed[rows] = False
+        services.cancel_services(self, rows)
         self.today["exits"] += float(rows.size)
         for r in rows:
             self.merchant_agents[r].remove()
 
     def services_visibility(self) -> np.ndarray:
-        """Ranking score each store gains from marketing services (none yet)."""
-        return np.zeros(self.merchants.n)
+        """Ranking score each store gains from marketing services."""
+        effect = services.service_effects(self)[:, services.MARKETING]
+        return self.config.services.marketing_visibility * effect
 
     def services_dispute_cut(self) -> np.ndarray:
         """Share by which outsourced customer service cuts each store's disputes."""
-        return np.zeros(self.merchants.n)
+        effect = services.service_effects(self)[:, services.CUSTOMER_SERVICE]
+        return self.config.services.customer_service_dispute_cut * effect
+
+    def services_staff_saving(self) -> np.ndarray:
+        """Share of each store's own staff need replaced by customer service and operations."""
+        eff = services.service_effects(self)
+        cfg = self.config.services
+        saving = (
+            cfg.customer_service_staff_saving * eff[:, services.CUSTOMER_SERVICE]
+            + cfg.operations_staff_saving * eff[:, services.OPERATIONS]
+        )
+        return np.minimum(saving, 0.9)
 
     def services_forecast_gain(self) -> np.ndarray:
-        """Share by which analytics cut each store's forecast noise."""
-        return np.zeros(self.merchants.n)
+        """Share by which analytics, or the supplier's usage data, cut forecast noise."""
+        effect = services.service_effects(self)[:, services.ANALYTICS]
+        analytics = self.config.services.analytics_forecast_gain * effect
+        mer = self.merchants
+        supplier = np.maximum(mer.supplier, 0)
+        has_data = self.manufacturers.data_service[supplier] & (mer.supplier >= 0)
+        locked = np.clip(mer.iot_ema / np.maximum(mer.orders_ema, 1e-9), 0.0, 1.0)
+        gain = self.config.manufacturers.forecast_gain_from_data * (0.5 + 0.5 * locked)
+        return np.maximum(analytics, has_data * gain)
+
+    def unemployment_rate(self) -> float:
+        """Unemployed households over the labour force (all households)."""
+        n = self.consumers.n
+        return float((self.consumers.sector < 0).sum() / n) if n else 0.0
 
     # ------------------------------------------------------------------ the day
     def _start_day(self) -> None:
@@ -226,6 +333,10 @@ class EcosystemModel(mesa.Model):
         self.manufacturers.produced_today[:] = 0.0
         self.merchants.profit_today[:] = 0.0
         self.offline.sales_today = self.offline.units_today = 0.0
+        self.today_order_merchants = np.empty(0, dtype=np.int64)
+        self.today_iot_merchants = np.empty(0, dtype=np.int64)
+        self.today_orders_by_platform = np.zeros(self.platforms.n)
+        self.wage_bill = [np.zeros(a.size) for a in labour.staff_arrays(self)]
         slot = self.day % self.merchants.units_hist.shape[1]
         for hist in (
             self.merchants.units_hist,
@@ -234,6 +345,8 @@ class EcosystemModel(mesa.Model):
             self.manufacturers.units_hist,
         ):
             hist[:, slot % hist.shape[1]] = 0.0
+        bal = self.ledger.balances
+        self._cash_start = (bal["manufacturers"].sum(), bal["platforms"].sum())
         self._apply_schedule()
 
     def _apply_schedule(self) -> None:
@@ -265,42 +378,85 @@ class EcosystemModel(mesa.Model):
         orders = fulfilment.reserve_stock(self, orders)
         orders = payment.pay_online(self, orders)
         fulfilment.ship(self, orders)
+        self._book_orders(orders)
         # 6. deliveries, ratings, disputes, fake reviews, enforcement
         delivery.deliver(self)
         delivery.fake_reviews(self)
         delivery.enforce(self)
-        # 7. restocking
+        # 7. restocking; contracts renegotiated on their schedule
         restocking.receive(self)
         restocking.reorder(self)
-        # 9. labour: incomes; firms size their staff
-        self._pay_incomes()
-        self._staff_couriers()
-        # 10. strategy: costs, prices and bids, exit and entry
+        contracts.renegotiate(self)
+        # 8. services
+        services.choose_services(self)
+        services.bill_services(self)
+        # 9. labour: staffing, matching, layoffs, wages and benefits
+        self._courier_load()
+        labour.labour_market(self)
+        # 10. strategy: costs, prices and bids, exit and entry, going direct
         strategy.charge_fixed_costs(self)
         mer = self.merchants
         mer.profit_hist[:, self.day % mer.profit_hist.shape[1]] = mer.profit_today
         strategy.set_prices(self)
         strategy.exit_losers(self)
         strategy.entry(self)
+        contracts.go_direct(self)
+        self.relink_devices()
+        # 11. platform: data services booked
+        self._platform_services()
         self._sweep_closed_accounts()
+        self._book_profits()
         # 12. metrics
         self.metrics = collect(self)
         self.datacollector.collect(self)
 
-    def _pay_incomes(self) -> None:
-        cons = self.consumers
-        self.ledger.pay("world", 0, "households", np.arange(cons.n), cons.income)
-
-    def _staff_couriers(self) -> None:
+    def _courier_load(self) -> None:
+        """Today's overload (for tomorrow's delivery estimates) and the volume history."""
         cfg = self.config.logistics
         cour = self.couriers
         cap = np.maximum(cour.capacity(cfg.parcels_per_courier_day), 1.0)
         self._overload = np.maximum(cour.parcels_today / cap - 1.0, 0.0)
         cour.volume_hist[:, self.day % cour.volume_hist.shape[1]] = cour.parcels_today
-        need = cour.volume_hist.mean(axis=1) / (
-            cfg.parcels_per_courier_day * cfg.target_utilisation
-        )
-        cour.staff[:] = np.maximum(np.ceil(need), 1).astype(np.int64)
+
+    def _book_orders(self, orders: dict) -> None:
+        """Workload records of today's orders; device makers pay IoT hosting per device order."""
+        self.today_order_merchants = orders["merchant"]
+        self.today_iot_merchants = orders["merchant"][orders["iot"]]
+        self.today_orders_by_platform = np.bincount(orders["platform"], minlength=self.platforms.n)
+        iot = np.flatnonzero(orders["iot"])
+        if iot.size == 0:
+            return
+        makers = self.consumers.device[orders["consumer"][iot], orders["slot"][iot]]
+        plat = orders["platform"][iot]
+        fee = np.array([p.iot_hosting_fee for p in self.config.platforms])[plat]
+        self.ledger.pay("manufacturers", makers, "platforms", plat, fee)
+        np.add.at(self.platforms.revenue_today, plat, fee)
+        self.today["iot_hosting"] += float(fee.sum())
+
+    def _platform_services(self) -> None:
+        """Manufacturers with the data service pay the (first) platform for it daily."""
+        mfr = self.manufacturers
+        price = self.config.platforms[0].data_service_price
+        buyers = np.flatnonzero(mfr.data_service)
+        if buyers.size and price > 0:
+            fee = np.full(buyers.size, price)
+            self.ledger.pay("manufacturers", buyers, "platforms", 0, fee)
+            self.platforms.revenue_today[0] += fee.sum()
+            self.today["data_services"] += fee.sum()
+
+    def _book_profits(self) -> None:
+        """Smoothed profits of the three channel levels, and the bullwhip histories."""
+        mer = self.merchants
+        today = {
+            # manufacturers hold no stock and platforms no goods: cash flow is profit
+            "manufacturers": self.ledger.balances["manufacturers"].sum() - self._cash_start[0],
+            "merchants": float(mer.profit_today[mer.active].sum()),
+            "platform": self.ledger.balances["platforms"].sum() - self._cash_start[1],
+        }
+        for key, value in today.items():
+            self.profit_ema[key] += 0.1 * (value - self.profit_ema[key])
+        self.demand_hist[self.day % self.demand_hist.size] = self.today["orders_attempted"]
+        self.upstream_hist[self.day % self.upstream_hist.size] = self.today["restock_units"]
 
     def _sweep_closed_accounts(self) -> None:
         """Money reaching a closed store (late escrow releases) goes to its owner (the world)."""

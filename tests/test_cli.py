@@ -35,7 +35,9 @@ def test_run_writes_outputs(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["seed"] == 3 and summary["steps"] == 15
     assert summary["metrics"]["gmv"]["final"] == frame["gmv"].iloc[-1]
-    assert sorted(p.name for p in out.glob("*.png"))[:2] == ["competition.png", "logistics.png"]
+    from ecosim.plots import FIGURES
+
+    assert sorted(p.name for p in out.glob("*.png")) == sorted(f"{k}.png" for k in FIGURES)
     assert not list(out.glob(".*tmp"))  # no temporary files left behind
     assert "gmv" in capsys.readouterr().out
 

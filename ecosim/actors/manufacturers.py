@@ -28,6 +28,7 @@ class ManufacturerTable(Table):
         self.add_column("wholesale_markup")  # offer to new partners, share of unit cost
         self.add_column("staff", dtype=np.int64)
         self.add_column("produced_today")
+        self.add_column("output_ema")  # units/day, exponential moving average (workload)
         self.add_column("data_service", dtype=bool)  # buys the platform's data service
         self.add_column("flagship", dtype=np.int64, fill=-1)  # merchant row of own store
         self.add_column("units_hist", width=64)  # units ordered by merchants per day (ring)

@@ -16,6 +16,7 @@ __all__ = ["MALL", "MARKETPLACE", "Merchant", "MerchantTable", "add_merchants"]
 
 MARKETPLACE, MALL = 0, 1
 HISTORY = 64  # days of sales and profit kept per merchant (ring buffer length)
+ONLINE_GUESS = 0.15  # share of demand a new store expects to come online (first workload)
 SERVICE_TYPES = ("marketing", "customer_service", "operations", "analytics")
 
 
@@ -48,7 +49,9 @@ class MerchantTable(Table):
         self.add_column("ad_bid")  # RMB per click
         self.add_column("entry_day", dtype=np.int64)
         self.add_column("staff", dtype=np.int64)
-        self.add_column("services", dtype=bool, width=len(SERVICE_TYPES))
+        self.add_column("provider", dtype=np.int64, width=len(SERVICE_TYPES), fill=-1)
+        self.add_column("orders_ema")  # orders/day, exponential moving average (workload)
+        self.add_column("iot_ema")  # of which placed by smart devices (orders/day)
         self.add_column("units_hist", width=HISTORY)  # units demanded per day (ring)
         self.add_column("sales_hist", width=HISTORY)  # RMB sold per day (ring)
         self.add_column("profit_hist", width=HISTORY)  # RMB profit per day (ring)
@@ -141,6 +144,7 @@ def add_merchants(
         stock=np.round(expected_units * cfg.initial_stock_days),
         entry_day=model.day,
         deposit_platform=platform,
+        orders_ema=expected_units * ONLINE_GUESS,
     )
     model.ledger.grow("merchants", n)
     model.goods.created("initial_stock", model.merchants.stock[rows].sum())

@@ -26,6 +26,7 @@ class PlatformTable(Table):
         self.add_column("staff", dtype=np.int64)
         self.add_column("revenue_today")  # RMB
         self.add_column("gmv_today")  # RMB
+        self.add_column("orders_ema")  # orders/day, exponential moving average (workload)
 
 
 def tier_rates(plat: PlatformConfig, tier: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

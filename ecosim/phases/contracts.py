@@ -1,0 +1,172 @@
+"""Phase 7 (contracts) and 10 (going direct): wholesale prices by Nash bargaining, with
+outside options, renegotiated every ``renegotiation_interval`` days (staggered).
+
+Each store's demand is linearised at its current point: logit demand with scale mu has
+slope dQ/dp = -Q (1 - s) / mu, so P = a - b Q with b = mu / (Q (1 - s)) and a = p + b Q; net
+of the platform's fee share t and the courier price k the store sees a' = (1 - t) a - k and
+b' = (1 - t) b. Disagreement payoffs (RMB/day):
+
+- store: with other manufacturers in the category it switches to their average offer and
+  keeps ``SWITCH_KEEP`` of that profit, but loses the orders locked to this manufacturer's
+  smart devices; with no alternative, nothing;
+- manufacturer: it can place ``REDIRECT`` of the volume with its other partners (in
+  proportion to how many it has), sell ``DIRECT_REACH`` of it through its own flagship store
+  (if it has one), and keeps the device-locked orders (``iot_lock_in`` of them).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ecosim.actors.merchants import MALL, add_merchants
+from ecosim.bargaining import linear_profits, nash_wholesale_price
+from ecosim.phases.shopping import logit_scale
+
+if TYPE_CHECKING:
+    from ecosim.model import EcosystemModel
+
+__all__ = ["go_direct", "renegotiate", "supplier_bargaining_power"]
+
+SWITCH_KEEP = 0.8  # share of the profit a store keeps after switching supplier
+REDIRECT = 0.5  # share of a lost partner's volume a manufacturer re-places with its others
+DIRECT_REACH = 0.3  # share of a lost partner's volume a flagship store wins back
+MIN_UNITS = 0.05  # units/day below which demand is too thin to linearise
+
+
+def _fee_and_ship(model: EcosystemModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from ecosim.phases.strategy import _fee_rate
+
+    mer = model.merchants
+    return _fee_rate(model, rows), model.couriers.price[mer.courier[rows]]
+
+
+def _cheap_factor(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
+    cfg = model.config.merchants
+    return np.where(
+        model.merchants.opportunistic[rows], 1 - cfg.cost_saving_per_quality * cfg.quality_gap, 1.0
+    )
+
+
+def bargaining_inputs(model: EcosystemModel, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Cost, linearised net demand and disagreement payoffs of the given stores' contracts."""
+    mer = model.merchants
+    mfr = model.manufacturers
+    cfg = model.config.manufacturers
+    sup = mer.supplier[rows]
+    c = mfr.unit_cost[sup] * _cheap_factor(model, rows)
+    q = np.maximum(mer.orders_ema[rows], MIN_UNITS)
+    market = model.expected_daily_units[mer.category[rows]]
+    s = np.clip(q / np.maximum(market, 1e-9), 0.0, 0.9)
+    mu = np.array([logit_scale(model, k) for k in range(len(model.config.categories))])
+    b = mu[mer.category[rows]] / (q * (1 - s))
+    a = mer.price[rows] + b * q
+    t, ship = _fee_and_ship(model, rows)
+    a_net, b_net = (1 - t) * a - ship, (1 - t) * b
+    locked = np.clip(mer.iot_ema[rows] / np.maximum(mer.orders_ema[rows], 1e-9), 0.0, 1.0)
+
+    # store's outside option: another manufacturer's offer
+    per_cat = np.bincount(mfr.category, minlength=len(model.config.categories))
+    offer_sum = np.bincount(mfr.category, weights=mfr.offer_price(np.arange(mfr.n)))
+    n_alt = per_cat[mer.category[rows]] - 1
+    w_alt = np.where(
+        n_alt > 0,
+        (offer_sum[mer.category[rows]] - mfr.offer_price(sup)) / np.maximum(n_alt, 1),
+        np.inf,
+    ) * _cheap_factor(model, rows)
+    _, profit_alt = linear_profits(np.minimum(w_alt, a_net), c, a_net, b_net)
+    d_store = np.where(n_alt > 0, SWITCH_KEEP * profit_alt * (1 - locked), 0.0)
+
+    # manufacturer's outside option: other partners, own flagship, device lock-in
+    partners = np.bincount(mer.supplier[mer.active & ~mer.flagship], minlength=mfr.n)[sup]
+    others = np.maximum(partners - 1, 0)
+    unit_margin_now = np.maximum(mer.wholesale[rows] - c, 0.0)
+    direct_margin = np.maximum(mer.price[rows] * (1 - t) - ship - c, 0.0)
+    d_maker = (
+        REDIRECT * others / (others + 1) * unit_margin_now * q * (1 - locked)
+        + DIRECT_REACH * (mfr.flagship[sup] >= 0) * direct_margin * q * (1 - locked)
+        + cfg.iot_lock_in * locked * direct_margin * q
+    )
+    return {"c": c, "a": a_net, "b": b_net, "d_maker": d_maker, "d_store": d_store}
+
+
+def renegotiate(model: EcosystemModel) -> None:
+    """Contracts due today are renegotiated by generalized Nash bargaining."""
+    mer = model.merchants
+    cfg = model.config.manufacturers
+    due = np.flatnonzero(
+        mer.active
+        & ~mer.flagship
+        & ((np.arange(mer.n) + model.day) % cfg.renegotiation_interval == 0)
+    )
+    if due.size == 0:
+        return
+    x = bargaining_inputs(model, due)
+    w = nash_wholesale_price(
+        x["c"], x["a"], x["b"], cfg.bargaining_weight, x["d_maker"], x["d_store"]
+    )
+    mer.wholesale[due] = np.clip(w, x["c"], np.maximum(x["a"], x["c"]))
+    model.last_negotiation = {"rows": due, **x, "wholesale": mer.wholesale[due].copy()}
+    model.today["renegotiations"] += float(due.size)
+
+
+def supplier_bargaining_power(model: EcosystemModel) -> float:
+    """Manufacturers' share of the channel margin, (w - c) / (p - c), weighted by volume."""
+    mer = model.merchants
+    live = np.flatnonzero(mer.active & ~mer.flagship)
+    if live.size == 0:
+        return 0.0
+    c = model.manufacturers.unit_cost[mer.supplier[live]] * _cheap_factor(model, live)
+    margin = mer.price[live] - c
+    ok = margin > 0
+    weight = mer.orders_ema[live][ok]
+    if weight.sum() <= 0:
+        return 0.0
+    share = (mer.wholesale[live][ok] - c[ok]) / margin[ok]
+    return float(np.average(share, weights=weight))
+
+
+def go_direct(model: EcosystemModel) -> None:
+    """Manufacturers without a flagship open one when selling direct pays clearly more."""
+    cfg = model.config.manufacturers
+    if not cfg.flagship_store:
+        return
+    mer = model.merchants
+    mfr = model.manufacturers
+    due = np.flatnonzero(
+        (mfr.flagship < 0) & ((np.arange(mfr.n) + model.day) % cfg.renegotiation_interval == 0)
+    )
+    for f in due:
+        partners = np.flatnonzero(mer.active & (mer.supplier == f) & ~mer.flagship)
+        market = np.flatnonzero(mer.active & (mer.category == mfr.category[f]) & mer.listed[:, 0])
+        if market.size == 0:
+            continue
+        t = (
+            model.config.platforms[0].mall.commission_rate
+            + model.config.platforms[0].mall.payment_fee
+        )
+        price = float(np.median(mer.price[market]))
+        units = float(np.median(mer.orders_ema[market]))
+        direct = (price * (1 - t) - model.couriers.price.mean() - mfr.unit_cost[f]) * units
+        direct -= (
+            model.config.platforms[0].mall.annual_fee / 365 + model.config.merchants.fixed_cost
+        )
+        wholesale = (
+            ((mer.wholesale[partners] - mfr.unit_cost[f]) * mer.orders_ema[partners]).mean()
+            if partners.size
+            else 0.0
+        )
+        if direct > cfg.direct_threshold * max(wholesale, 0.0):
+            row = add_merchants(
+                model,
+                1,
+                np.array([0]),
+                np.array([mfr.category[f]]),
+                tier=np.array([MALL]),
+                price=np.array([price]),
+                flagship_of=np.array([f]),
+            )
+            mfr.flagship[f] = row[0]
+            model.today["entries"] += 1.0
+            model.today["direct_entries"] += 1.0
