@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PRIOR_RATINGS", "expected_quality", "logit_scale", "shop"]
 
+CLICK_THROUGH = 0.2  # share of shoppers who click a sponsored listing they look at
 PRIOR_RATINGS = 5.0  # weight, in ratings, a shopper gives its own prior about a listing
 
 
@@ -106,10 +107,12 @@ def _choose_platform(model, needs, pages) -> np.ndarray:
 
 
 def _charge_clicks(model, p: int, page: Page, pos: np.ndarray, cand: np.ndarray) -> None:
-    """Pay-per-click: a sponsored listing pays its slot price for every shopper who looked."""
+    """Pay-per-click: a sponsored listing pays its slot price for the expected clicks,
+    ``CLICK_THROUGH`` of the shoppers who saw it (expected, so no random draw is spent)."""
     sponsored = pos < page.n_sponsored
     bill = np.bincount(
-        cand[sponsored], weights=page.cpc[pos[sponsored]], minlength=model.merchants.n
+        cand[sponsored], weights=CLICK_THROUGH * page.cpc[pos[sponsored]],
+        minlength=model.merchants.n,
     )
     payers = np.flatnonzero(bill > 0)
     model.ledger.pay("merchants", payers, "platforms", p, bill[payers])
@@ -134,7 +137,7 @@ def shop(model: EcosystemModel, needs: dict, pages: dict[tuple[int, int], Page])
     group = np.where(platform >= 0, platform * n_c + needs["category"], -1)
     order = np.argsort(group, kind="stable")
     keys, starts = np.unique(group[order], return_index=True)
-    bounds = [*starts[1:], order.size]
+    bounds = [*starts[1:], order.size] if starts.size else []
     for key, lo, hi in zip(keys, starts, bounds, strict=True):
         idx = order[lo:hi]
         c = int(needs["category"][idx[0]])
