@@ -401,7 +401,8 @@ class EcosystemModel(mesa.Model):
         strategy.exit_losers(self)
         strategy.entry(self)
         contracts.go_direct(self)
-        self.relink_devices()
+        if self.today["exits"] or self.today["direct_entries"]:
+            self.relink_devices()  # devices of closed stores find a new one
         # 11. platform: data services booked
         self._platform_services()
         self._sweep_closed_accounts()

@@ -66,10 +66,12 @@ def best_response_prices(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
             market = np.flatnonzero(mer.active & mer.listed[:, p] & (mer.category == c))
             v = listing_values(model, p, c, market[None, :], trust, alpha, region)[0]
             v0 = offline_value(model, c, alpha)[0, 0]
-            denom = np.exp(v0 - v.max()) + np.exp(v - v.max()).sum()
-            share = dict(zip(market.tolist(), (np.exp(v - v.max()) / denom).tolist(), strict=True))
+            top = max(v.max(), v0)
+            weight = np.exp(v - top)
+            share = np.zeros(mer.n)
+            share[market] = weight / (np.exp(v0 - top) + weight.sum())
             mine = rows[sel]
-            s = np.array([share.get(int(r), 0.0) for r in mine])
+            s = share[mine]
             risk = (1 - trust[0, 0]) * (1 - refund_chance(model, p))
             mu_eff = logit_scale(model, c) / (1 + ccfg.trust_weight * risk)
             t = _fee_rate(model, mine)
