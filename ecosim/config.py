@@ -253,11 +253,11 @@ class MerchantsConfig(_Section):
         le=1,
     )
     cost_saving_per_quality: float = P(
-        0.5,
+        1.5,
         "share of unit cost per quality unit",
-        "Cost an opportunist saves by shipping worse.",
+        "Cost an opportunist saves per unit of quality it withholds (capped at 90% of the cost).",
         ge=0,
-        le=1,
+        le=10,
     )
     fake_reviews_per_day: float = P(
         0.5, "reviews/day", "Fake five-star reviews an opportunist buys per day.", ge=0, le=100

@@ -196,5 +196,6 @@ def collect(model: EcosystemModel) -> dict[str, float]:
     if len(model.config.platforms) > 1:
         gmv_p = model.platforms.gmv_today
         for p, plat in enumerate(model.config.platforms):
-            out[f"platform_share_{plat.name}"] = _ratio(float(gmv_p[p]), float(gmv_p.sum()))
+            total = float(gmv_p.sum())
+            out[f"platform_share_{plat.name}"] = float(gmv_p[p]) / total if total > 0 else np.nan
     return out

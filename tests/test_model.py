@@ -44,8 +44,10 @@ def test_merchant_shares_sum_to_one_per_category(small_model):
 def test_platform_shares_sum_to_one():
     model = _run(small_config(base="configs/scenarios/two_platforms.yaml"), 5, 30)
     frame = model.timeseries()
-    shares = frame[["platform_share_tmall", "platform_share_jd"]].sum(axis=1)
-    np.testing.assert_allclose(shares, 1.0)
+    shares = frame[["platform_share_tmall", "platform_share_jd"]]
+    traded = frame["gmv"] > 0
+    np.testing.assert_allclose(shares[traded].sum(axis=1), 1.0)
+    assert shares[~traded].isna().all().all()  # undefined on a day without online sales
     assert frame["platform_share_jd"].mean() > 0.05  # both platforms trade
 
 
@@ -70,19 +72,26 @@ def test_escrow_off_sends_money_straight_to_merchants():
 
 
 def _opportunist_share(cfg, seed):
+    """Opportunists' share of online sales, averaged over three 30-day windows."""
     model = EcosystemModel(cfg, rng=seed)
-    model.run(150)
-    table = model.merchant_table()
-    return table.loc[table["opportunistic"], "sales_30d"].sum() / table["sales_30d"].sum()
+    shares = []
+    for _ in range(3):
+        model.run(40)
+        table = model.merchant_table()
+        shares.append(
+            table.loc[table["opportunistic"], "sales_30d"].sum() / table["sales_30d"].sum()
+        )
+    return np.mean(shares)
 
 
 def test_opportunists_gain_share_without_trust_rules():
-    common = ["merchants.opportunistic_share=0.3", "consumers.n=1500", "merchants.n_initial=60"]
+    common = ["merchants.opportunistic_share=0.3", "consumers.n=3000", "merchants.n_initial=40"]
     with_rules = small_config(*common)
     without = small_config(*common, base="configs/scenarios/no_trust_rules.yaml")
-    shares_with = [_opportunist_share(with_rules, s) for s in (1, 2)]
-    shares_without = [_opportunist_share(without, s) for s in (1, 2)]
-    assert np.mean(shares_without) > np.mean(shares_with) + 0.05
+    seeds = (1, 2, 3)
+    shares_with = [_opportunist_share(with_rules, s) for s in seeds]
+    shares_without = [_opportunist_share(without, s) for s in seeds]
+    assert np.mean(shares_without) > np.mean(shares_with) + 0.1
 
 
 def test_runs_with_three_platforms_and_multihoming():

@@ -114,7 +114,7 @@ def add_merchants(
         wholesale = model.manufacturers.unit_cost[supplier].copy()
     # Opportunists buy a cheaper, worse version of what they list.
     wholesale = wholesale * np.where(
-        opportunistic, 1 - cfg.cost_saving_per_quality * cfg.quality_gap, 1.0
+        opportunistic, max(1 - cfg.cost_saving_per_quality * cfg.quality_gap, 0.1), 1.0
     )
     listed_quality = quality.copy()
     true_quality = np.where(opportunistic, np.maximum(quality - cfg.quality_gap, 0.0), quality)

@@ -45,7 +45,9 @@ def _fee_and_ship(model: EcosystemModel, rows: np.ndarray) -> tuple[np.ndarray, 
 def _cheap_factor(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
     cfg = model.config.merchants
     return np.where(
-        model.merchants.opportunistic[rows], 1 - cfg.cost_saving_per_quality * cfg.quality_gap, 1.0
+        model.merchants.opportunistic[rows],
+        max(1 - cfg.cost_saving_per_quality * cfg.quality_gap, 0.1),
+        1.0,
     )
 
 
