@@ -583,11 +583,23 @@ class EcosimConfig(_Section):
                     f"category {c.name!r}: unit_cost {c.unit_cost} must be below "
                     f"reference_price {c.reference_price}"
                 )
+        trial = self.model_copy(deep=True) if self.schedule else self
         for change in self.schedule:
+            parent_key, _, leaf = change.key.rpartition(".")
             try:
                 get_dotted(self, change.key)
+                parent = get_dotted(trial, parent_key) if parent_key else trial
             except KeyError as exc:
-                raise ValueError(f"schedule: unknown key {change.key!r}") from exc
+                raise ValueError(f"schedule: unknown key '{change.key}'") from exc
+            if not isinstance(parent, BaseModel):
+                raise ValueError(f"schedule: key '{change.key}' is not a single parameter")
+            try:  # validated now, so a bad value fails at load time, not mid-run
+                setattr(parent, leaf, change.value)
+            except ValidationError as exc:
+                problem = exc.errors()[0]["msg"]
+                raise ValueError(
+                    f"schedule: key '{change.key}': {problem} (got {change.value!r})"
+                ) from None
         return self
 
 
@@ -721,14 +733,22 @@ def _all_keys(model_cls: type[BaseModel], prefix: str = "") -> list[str]:
     return keys
 
 
+def _suggestion(loc: tuple) -> str:
+    """' (did you mean ...?)' for an unknown key: the closest name in the same section."""
+    parts = [str(p) for p in loc]
+    prefix = ".".join(p for p in parts[:-1] if not p.isdigit())  # schema keys have no index
+    siblings = [k for k in _all_keys(EcosimConfig) if k.rpartition(".")[0] == prefix]
+    names = [k.rpartition(".")[2] for k in siblings]
+    close = difflib.get_close_matches(parts[-1], names, n=1, cutoff=0.5)
+    if not close:
+        return ""
+    return f" (did you mean '{'.'.join([*parts[:-1], close[0]])}'?)"
+
+
 def _describe_error(source: str, err: dict) -> str:
     loc = ".".join(str(p) for p in err["loc"])
     if err["type"] == "extra_forbidden":
-        generic = ".".join("0" if str(p).isdigit() else str(p) for p in err["loc"])
-        options = [k for k in _all_keys(EcosimConfig)]
-        close = difflib.get_close_matches(generic, options, n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return f"{source}: unknown key '{loc}'{hint}"
+        return f"{source}: unknown key '{loc}'{_suggestion(err['loc'])}"
     if not loc:
         return f"{source}: {err['msg'].removeprefix('Value error, ')}"
     return f"{source}: key '{loc}': {err['msg']} (got {err.get('input')!r})"
