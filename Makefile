@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Mesa 3.5 needs Python 3.12+: take pyenv's 3.12 (named in .python-version) if the default is older.
-PYTHON ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/$$(cat .python-version)/bin/python" python3.13 python3.12 python3; do \
+PYTHON ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/$$(cat .python-version)/bin/python" \
+	"$$HOME/.pyenv/versions/$$(cat .python-version)/bin/python" python3.13 python3.12 python3; do \
 	command -v "$$p" >/dev/null 2>&1 && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; done)
 
 .PHONY: setup run test lint bench clean
