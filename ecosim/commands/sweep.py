@@ -1,0 +1,87 @@
+"""``ecosim sweep FILE [--out DIR] [--workers N] [--scheduler ADDRESS]``: run a sweep.
+
+Runs every design point x replication of a sweep file, locally in a process pool or on an
+existing Dask cluster, and writes ``runs.parquet``, ``timeseries/`` and ``manifest.json`` to
+DIR. Running the same command again runs only what is missing. Exit status: 0 when every run
+is recorded as done, 1 when some failed or could not be run, 2 for a bad sweep file (or one
+that differs from the one that made DIR), 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["register", "run"]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``sweep`` subcommand."""
+    parser = subparsers.add_parser(
+        "sweep",
+        help="run a parameter sweep from a sweep file (resumable)",
+        description=__doc__.split("\n\n", 1)[1],
+    )
+    parser.add_argument("file", type=Path, help="sweep file (YAML); see docs/sweeps.md")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: results/sweeps/<name>)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="local worker processes (default: usable CPUs); with --scheduler, a cap on runs "
+        "in flight",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 "
+        "(needs ecosim[distributed])",
+    )
+    parser.add_argument(
+        "--retry-failed", action="store_true", help="run again the runs recorded as failed"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the sweep; returns the exit status (see the module docstring)."""
+    from ecosim.sweep.runner import SweepError, run_sweep
+
+    try:
+        summary = run_sweep(
+            args.file,
+            args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            retry_failed=args.retry_failed,
+            progress=not args.no_progress,
+        )
+    except SweepError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ImportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "interrupted: finished runs are recorded; run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+    print(summary)
+    return 0 if summary.total_done == summary.total else 1
