@@ -16,7 +16,7 @@ from ecosim.config import ConfigError
 
 __all__ = ["main"]
 
-SUBCOMMANDS = ["run", "params", "sweep", "report"]
+SUBCOMMANDS = ["run", "params", "sweep", "report", "bench"]
 
 
 def build_parser() -> argparse.ArgumentParser:

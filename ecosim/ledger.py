@@ -50,10 +50,38 @@ class Ledger:
         self.balances: dict[str, np.ndarray] = {s: np.zeros(n) for s, n in sizes.items()}
         self.balances["world"] = np.zeros(1)
         self.turnover = 0.0  # RMB moved since the last reset (one day)
+        # Per sector, scratch space for sparse payments (see _post); allocated on first use.
+        self._first: dict[str, np.ndarray] = {}
 
     def grow(self, sector: str, n_new: int) -> None:
         """Open ``n_new`` empty accounts at the end of a sector (entry of firms)."""
         self.balances[sector] = np.concatenate([self.balances[sector], np.zeros(n_new)])
+        self._first.pop(sector, None)
+
+    def _post(self, sector: str, idx: np.ndarray, amount: np.ndarray) -> None:
+        """Add ``amount`` to the accounts ``idx`` of a sector (repeats allowed).
+
+        Each account receives the sum of its entries, added up in entry order from zero and
+        then added to its balance, whichever way it is computed, so results do not depend on
+        the way chosen. Many entries: one bincount over the whole sector. Few entries into a
+        large sector (a day's buyers among a million households): the work stays with the
+        entries, which are numbered by the first entry of their account.
+        """
+        bal = self.balances[sector]
+        n = idx.size
+        if 4 * n >= bal.size:
+            bal += np.bincount(idx, weights=amount, minlength=bal.size)
+            return
+        first = self._first.get(sector)
+        if first is None:
+            first = self._first[sector] = np.empty(bal.size, dtype=np.int64)
+        entry = np.arange(n)
+        first[idx] = n
+        np.minimum.at(first, idx, entry)
+        rep = first[idx]
+        sums = np.bincount(rep, weights=amount, minlength=n)
+        own = rep == entry  # the first entry of each account carries its sum
+        bal[idx[own]] += sums[own]
 
     def endow(self, sector: str, idx: np.ndarray | int, amount: np.ndarray | float) -> None:
         """Initial or injected capital: paid by the rest of the world."""
@@ -87,11 +115,10 @@ class Ledger:
         if n == 0:
             return 0.0
         for sector, idx, sign in ((src, src_idx, -1.0), (dst, dst_idx, 1.0)):
-            bal = self.balances[sector]
             if np.isscalar(idx):
-                bal[idx] += sign * amount.sum()
+                self.balances[sector][idx] += sign * amount.sum()
             else:
-                bal += sign * np.bincount(_as_index(idx, n), weights=amount, minlength=bal.size)
+                self._post(sector, _as_index(idx, n), sign * amount)
         total = float(amount.sum())
         self.turnover += float(np.abs(amount).sum())
         return total

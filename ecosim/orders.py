@@ -27,8 +27,10 @@ def empty_orders() -> dict[str, np.ndarray]:
     return {k: np.empty(0, dtype=t) for k, t in ORDER_FIELDS.items()}
 
 
-def take(batch: dict[str, np.ndarray], sel: np.ndarray) -> dict[str, np.ndarray]:
-    """The orders of ``batch`` selected by a mask or index array."""
+def take(batch: dict[str, np.ndarray], sel: np.ndarray | slice) -> dict[str, np.ndarray]:
+    """The orders of ``batch`` selected by a mask, an index array or a slice."""
+    if isinstance(sel, np.ndarray) and sel.dtype == bool:
+        sel = np.flatnonzero(sel)  # one pass over the mask instead of one per field
     return {k: v[sel] for k, v in batch.items()}
 
 

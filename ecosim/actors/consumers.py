@@ -109,7 +109,94 @@ class Consumer(mesa.Agent):
         return float(self.model.ledger.balances["households"][self.row])
 
     def step(self) -> None:
-        """Reference path: find this household's needs for today one by one."""
-        from ecosim.phases.consumption import household_needs_today
+        """Reference path: find this household's needs for today, one category at a time.
 
-        household_needs_today(self.model, self.row)
+        A consumable is due when its home stock covers no more than the reorder point (the
+        device threshold if a switched-on device is linked to an open store, which then
+        reorders it) and no order for it is on its way; durable needs arrive as Poisson
+        events at the category's rate times relative income to the ``elasticity``, capped at
+        ``SATURATION`` times the mean income. Each need is appended to ``model.needs_found``
+        as ``(household, category, consumable slot or -1, device store or -1)``.
+        """
+        from ecosim.phases.consumption import SATURATION
+
+        model = self.model
+        cons = model.consumers
+        cfg = model.config.consumers
+        i = self.row
+        found = model.needs_found
+        for k, c in enumerate(model.consumables):
+            if cons.pending[i, k]:
+                continue
+            store = int(cons.device_merchant[i, k])
+            device = bool(cons.iot_on[i, k]) and store >= 0 and bool(model.merchants.active[store])
+            threshold = cfg.iot_threshold_days if device else cfg.reorder_point_days
+            if cons.stock_out[i, k] - threshold <= model.day:
+                found.append((i, c, k, store if device else -1))
+        relative = min(float(cons.income[i]) / model.mean_base_income, SATURATION)
+        weight = relative**cfg.income_spending_elasticity
+        for c in model.durables:
+            rate = model.config.categories[c].need_rate * weight
+            if rate > 0:
+                for _ in range(int(model.rng.poisson(rate))):
+                    found.append((i, c, -1, -1))
+
+    def choose_platform(self, category: int, inclusive: np.ndarray) -> int:
+        """Platform to search for ``category``: the home platform, or for a multi-homer the
+        best by inclusive value (log-sum of a typical page) plus a Gumbel taste shock.
+
+        Args:
+            category: category index.
+            inclusive: inclusive value of each (platform, category) market (logit units).
+
+        Returns:
+            Platform index, or -1 when no platform lists the category.
+        """
+        home = int(self.model.consumers.home[self.row])
+        if home >= 0:
+            return home
+        util = inclusive[:, category] + self.model.rng.gumbel(size=inclusive.shape[0])
+        return int(np.argmax(util)) if np.isfinite(util).any() else -1
+
+    def choose_listing(self, platform: int, category: int, page) -> tuple[int, np.ndarray, float]:
+        """Search one page: draw the consideration set, then pick by multinomial logit
+        against buying offline.
+
+        Args:
+            platform: platform index.
+            category: category index.
+            page: the market's ranked page (``ecosim.phases.ranking.Page``).
+
+        Returns:
+            (merchant row chosen, or -1 for offline; page positions considered; consumer
+            surplus of the search over buying offline, RMB).
+        """
+        from ecosim.phases import shopping
+
+        model = self.model
+        cfg = model.config.consumers
+        cons = model.consumers
+        i = self.row
+        n_pool = page.merchants.size
+        k = min(cfg.consideration_set, n_pool)
+        if k < n_pool:
+            weights = np.exp(-cfg.position_decay * np.arange(n_pool))
+            looked = model.rng.choice(n_pool, size=k, replace=False, p=weights / weights.sum())
+        else:
+            looked = np.arange(n_pool)
+        alpha = cons.price_sensitivity[i : i + 1]
+        values = shopping.listing_values(
+            model,
+            platform,
+            category,
+            page.merchants[looked][None, :],
+            cons.trust[i : i + 1, None],
+            alpha[:, None],
+            cons.region[i : i + 1, None],
+        )[0]
+        offline = shopping.offline_value(model, category, alpha)
+        pick, inclusive = shopping.choose(offline, values[:, None], model.rng.random(1))
+        merchant = int(page.merchants[looked[pick[0] - 1]]) if pick[0] > 0 else -1
+        mu = shopping.logit_scale(model, category)
+        surplus = float(mu / alpha[0] * (inclusive[0] - offline[0]))
+        return merchant, looked, surplus

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.orders import take
+from ecosim.phases.consumption import file_after_delivery
 
 if TYPE_CHECKING:
     from ecosim.model import EcosystemModel
@@ -76,6 +77,10 @@ def ship(model: EcosystemModel, orders: dict) -> None:
     slots = orders["slot"]
     has_slot = slots >= 0
     model.consumers.pending[orders["consumer"][has_slot], slots[has_slot]] = True
+    # The household's next need is checked once delivery has refilled (or not) its stock.
+    file_after_delivery(
+        model, orders["consumer"][has_slot], slots[has_slot], model.day + days[has_slot]
+    )
     model.today["orders"] += float(courier.size)
     model.today["gmv"] += float(orders["price"].sum())
     model.today["iot_orders"] += float(orders["iot"].sum())

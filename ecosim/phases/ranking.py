@@ -36,12 +36,30 @@ class Page:
     cpc: np.ndarray
 
 
-def recent_sum(hist: np.ndarray, day: int, window: int) -> np.ndarray:
-    """Sum of the last ``window`` days (up to and including ``day``) of a ring buffer."""
+def recent_sum(
+    hist: np.ndarray, day: int, window: int, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Sum of the last ``window`` days (up to and including ``day``) of a ring buffer.
+
+    Args:
+        hist: one row per actor, one column per day of the ring.
+        day: the last day summed.
+        window: days summed (at most the ring's width).
+        rows: only these rows (all when None): the work is then that of the rows asked
+            for, not of every store that ever existed; the sums are the same numbers.
+    """
     width = hist.shape[1]
     window = min(window, width)
+    if window <= 0:
+        return np.zeros(hist.shape[0] if rows is None else len(rows))
     idx = (day - np.arange(window)) % width
-    return hist[:, idx].sum(axis=1)
+    days = hist[:, idx] if rows is None else hist[np.ix_(rows, idx)]
+    # Added day by day, latest first, so each row's sum is the same number whichever rows
+    # are asked for (numpy's own reduction order depends on the array's shape).
+    out = days[:, 0].copy()
+    for j in range(1, window):
+        out += days[:, j]
+    return out
 
 
 def gsp_auction(
@@ -88,7 +106,10 @@ def build_pages(model: EcosystemModel) -> dict[tuple[int, int], Page]:
     """Rank every (platform, category) market and sell its sponsored slots."""
     mer = model.merchants
     pool = model.config.consumers.consideration_pool
-    units_30 = recent_sum(mer.units_hist, model.day - 1, SALES_WINDOW)
+    # Sales ranks need the open stores only (rows of closed ones stay in the table).
+    units_30 = np.zeros(mer.n)
+    open_rows = np.flatnonzero(mer.active)
+    units_30[open_rows] = recent_sum(mer.units_hist, model.day - 1, SALES_WINDOW, open_rows)
     boost = model.services_visibility()  # ranking score added by marketing services
     pages: dict[tuple[int, int], Page] = {}
     model.display = []

@@ -8,12 +8,18 @@ with a_i the household's price sensitivity, r_i = (1 - trust_i)(1 - refund chanc
 of the price it expects to lose to a dishonest seller, E_i[q_j] the quality it expects from
 the displayed rating and the listed quality, d_ij the delivery days and mu the category's
 logit scale (RMB). Offline retail is the outside option with no wait and a fixed preference.
-A Gumbel shock is added to every option and the best is chosen.
+The choice is multinomial logit, as if a Gumbel shock were added to every option and the best
+chosen; it is drawn by inverse CDF, one uniform per search (:func:`choose`).
+
+Arrays of a market's searches are laid out one row per option (or considered listing) and
+one column per shopper, so that reductions over options run along axis 0, vectorized across
+shoppers; shopper-independent parts of the utilities are computed once per market and day
+(:func:`market_terms`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -106,14 +112,24 @@ def _choose_platform(model, needs, pages) -> np.ndarray:
     return home
 
 
-def _charge_clicks(model, p: int, page: Page, pos: np.ndarray, cand: np.ndarray) -> None:
+def _charge_clicks(model, p: int, page: Page, pos: np.ndarray) -> None:
     """Pay-per-click: a sponsored listing pays its slot price for the expected clicks,
-    ``CLICK_THROUGH`` of the shoppers who saw it (expected, so no random draw is spent)."""
-    sponsored = pos < page.n_sponsored
+    ``CLICK_THROUGH`` of the shoppers who saw it (expected, so no random draw is spent).
+
+    ``pos`` holds the page positions looked at, in any layout: a store has one position on
+    a page, so its bill adds up equal amounts and the order of the looks does not matter.
+    """
+    seen = pos[pos < page.n_sponsored]
     bill = np.bincount(
-        cand[sponsored], weights=CLICK_THROUGH * page.cpc[pos[sponsored]],
+        page.merchants[seen],
+        weights=CLICK_THROUGH * page.cpc[seen],
         minlength=model.merchants.n,
     )
+    pay_clicks(model, p, bill)
+
+
+def pay_clicks(model: EcosystemModel, p: int, bill: np.ndarray) -> None:
+    """Stores pay platform ``p`` their click bills (RMB, one entry per merchant row)."""
     payers = np.flatnonzero(bill > 0)
     model.ledger.pay("merchants", payers, "platforms", p, bill[payers])
     model.merchants.profit_today[payers] -= bill[payers]
@@ -121,13 +137,164 @@ def _charge_clicks(model, p: int, page: Page, pos: np.ndarray, cand: np.ndarray)
     model.today["ad_revenue"] += float(bill[payers].sum())
 
 
+class MarketTerms(NamedTuple):
+    """The shopper-independent parts of the utilities of one page's listings (logit units).
+
+    For shopper i and listing j on the page, ``v_ij = base[j, region_i] + trust_i *
+    trust_coef[j] - price_coef_i * price[j]`` (see :func:`price_coefficient`); this equals
+    :func:`listing_values` up to rounding, computed once per market and day instead of once
+    per shopper and listing.
+    """
+
+    price: np.ndarray  # [L] RMB
+    trust_coef: np.ndarray  # [L] utility of the trust-weighted listed quality
+    base: np.ndarray  # [L, regions] rating-based quality minus delivery wait
+
+
+def market_terms(model: EcosystemModel, p: int, c: int, listings: np.ndarray) -> MarketTerms:
+    """Per-listing utility terms of ``listings`` (merchant rows) in market (p, c)."""
+    cfg = model.config.consumers
+    mer = model.merchants
+    ref = model.config.categories[c].reference_price
+    mu = logit_scale(model, c)
+    shown, count = model.display[p]
+    n = count[listings]
+    denom = n + PRIOR_RATINGS
+    days = model.delivery_estimate(
+        mer.region[listings][:, None],
+        np.arange(model.n_regions)[None, :],
+        mer.courier[listings][:, None],
+    )
+    rated = cfg.quality_weight * ref * (n * shown[listings] / denom)
+    base = (rated[:, None] - cfg.delivery_weight * ref * days) / mu
+    trust_coef = cfg.quality_weight * ref * PRIOR_RATINGS * mer.quality_listed[listings]
+    trust_coef = trust_coef / denom / mu
+    return MarketTerms(mer.price[listings], trust_coef, base)
+
+
+def price_coefficient(model: EcosystemModel, p: int, c: int, trust, alpha):
+    """Utility lost per RMB of price (1/RMB), risk of fraud included, per shopper."""
+    risk = (1 - trust) * (1 - refund_chance(model, p))
+    return alpha * (1 + model.config.consumers.trust_weight * risk) / logit_scale(model, c)
+
+
+def candidate_values(terms: MarketTerms, pos, trust, price_coef, region) -> np.ndarray:
+    """Utilities (logit units) of the listings at page positions ``pos`` [K, S].
+
+    ``trust``, ``price_coef`` and ``region`` are the shoppers' values [S]. Arrays are laid
+    out one row per option and one column per shopper, so that reductions over options run
+    along axis 0, vectorized across shoppers.
+    """
+    n_regions = terms.base.shape[1]
+    base = terms.base.ravel()[pos * n_regions + region]
+    return base + trust * terms.trust_coef[pos] - price_coef * terms.price[pos]
+
+
+def _look(rng: np.random.Generator, shape: tuple[int, int], decay: float, n_pool: int):
+    """Page positions looked at, independently with chance proportional to exp(-decay * rank):
+    a geometric distribution truncated to the pool, drawn by its inverse CDF."""
+    u = rng.random(shape)
+    # P(rank <= j) = (1 - q^(j+1)) / (1 - q^n_pool) with q = exp(-decay); uniform when 0.
+    pos = u * n_pool if decay <= 0 else np.log1p(u * np.expm1(-decay * n_pool)) / -decay
+    return np.minimum(pos.astype(np.int64), n_pool - 1)
+
+
+def consider(
+    rng: np.random.Generator, n_shoppers: int, n_pool: int, k: int, decay: float
+) -> np.ndarray:
+    """Each shopper's consideration set: ``k`` of the top ``n_pool`` page positions drawn
+    without replacement with chance proportional to exp(-decay * rank) (successive
+    sampling), as an array [k, S].
+
+    Successive sampling is the same as looking at positions with replacement and keeping the
+    first ``k`` distinct ones, which vectorizes: shoppers look a block of times at once, a
+    64-bit mask per shopper marks what it has seen, and those short of ``k`` look again.
+    Where that would take many looks (a steep decay: the top positions soak them up) or the
+    pool exceeds 64 positions, an exponential race is used instead (the ``k`` smallest
+    Exp(1) / weight keys). Either way the sets follow the same distribution.
+    """
+    if k >= n_pool:
+        return np.broadcast_to(np.arange(n_pool)[:, None], (n_pool, n_shoppers))
+    weights = np.exp(-decay * np.arange(n_pool))
+    # Worst-case expected looks: the i-th new position takes 1 / (1 - share of the i best).
+    share = np.cumsum(weights)[: k - 1] / weights.sum()
+    if n_pool > 64 or (1 / (1 - share)).sum() + 1 > 2 * k:
+        keys = rng.standard_exponential((n_shoppers, n_pool)) / weights
+        return np.ascontiguousarray(np.argpartition(keys, k - 1, axis=1)[:, :k].T)
+    out = np.empty((k, n_shoppers), dtype=np.int64)
+    # Blocks of shoppers small enough for the working arrays to stay in cache.
+    for lo in range(0, n_shoppers, CONSIDER_BLOCK):
+        hi = min(lo + CONSIDER_BLOCK, n_shoppers)
+        out[:, lo:hi] = _first_distinct(rng, hi - lo, n_pool, k, decay)
+    return out
+
+
+CONSIDER_BLOCK = 16_384  # shoppers per block in :func:`consider`
+
+
+def _first_distinct(
+    rng: np.random.Generator, n_shoppers: int, n_pool: int, k: int, decay: float
+) -> np.ndarray:
+    """The first ``k`` distinct positions each shopper looks at [k, S] (see consider)."""
+    out = np.empty(k * n_shoppers, dtype=np.int64)
+    bit_of = np.left_shift(np.uint64(1), np.arange(n_pool, dtype=np.uint64))
+    rows = np.arange(n_shoppers)
+    seen = np.zeros(n_shoppers, dtype=np.uint64)
+    count = np.zeros(n_shoppers, dtype=np.int64)
+    while rows.size:
+        looks = _look(rng, (k + 2, rows.size), decay, n_pool)
+        for look in looks:
+            bit = bit_of[look]
+            fresh = (seen & bit) == 0
+            fresh &= count < k
+            cols = np.flatnonzero(fresh)
+            out[count[cols] * n_shoppers + rows[cols]] = look[cols]
+            seen |= bit
+            count += fresh
+        short = np.flatnonzero(count < k)
+        rows, seen, count = rows[short], seen[short], count[short]
+    return out.reshape(k, n_shoppers)
+
+
+def choose(outside: np.ndarray, values: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logit choices by inverse CDF, one uniform per shopper.
+
+    Picking option j with chance exp(v_j) / sum exp(v) is the same as adding Gumbel shocks
+    and taking the best, but takes one draw per shopper instead of one per option.
+
+    Args:
+        outside: utility of the outside option (offline) [S] (logit units), option 0.
+        values: utilities of the listings considered [K, S], options 1..K.
+        u: one uniform per shopper [S].
+
+    Returns:
+        (chosen option [S], 0 for the outside option; log of the sum of exp of all the
+        options' utilities [S], the inclusive value).
+    """
+    top = np.maximum(outside, values.max(axis=0))
+    weight0 = np.exp(outside - top)
+    cum = np.exp(values - top)
+    cum[0] += weight0
+    np.cumsum(cum, axis=0, out=cum)  # cum[j - 1]: weight of options 0..j
+    threshold = u * cum[-1]
+    # The option picked is the number of cumulative weights the threshold has passed.
+    pick = (weight0 <= threshold) + (cum <= threshold).sum(axis=0)
+    return np.minimum(pick, values.shape[0]), top + np.log(cum[-1])
+
+
 def shop(model: EcosystemModel, needs: dict, pages: dict[tuple[int, int], Page]):
-    """Run the day's searches.
+    """Run the day's searches, one market (platform, category) at a time.
+
+    Per market the consideration sets are drawn first (:func:`consider`), then one uniform
+    per shopper for its choice (:func:`choose`), in the order of the needs. The reference path
+    (``ecosim.phases.reference``) takes the choice uniforms one shopper at a time, in the same
+    order, so with full consideration sets (nothing to draw there) the two agree exactly.
 
     Returns:
         (online orders with merchant and platform set, offline purchases) as order batches.
     """
     cfg = model.config.consumers
+    cons = model.consumers
     rng = model.rng
     platform = _choose_platform(model, needs, pages)
     needs = dict(needs, platform=platform)
@@ -135,49 +302,38 @@ def shop(model: EcosystemModel, needs: dict, pages: dict[tuple[int, int], Page])
     surplus = 0.0
     n_c = len(model.config.categories)
     group = np.where(platform >= 0, platform * n_c + needs["category"], -1)
-    order = np.argsort(group, kind="stable")
-    keys, starts = np.unique(group[order], return_index=True)
-    bounds = [*starts[1:], order.size] if starts.size else []
-    for key, lo, hi in zip(keys, starts, bounds, strict=True):
-        idx = order[lo:hi]
-        c = int(needs["category"][idx[0]])
-        shoppers = needs["consumer"][idx]
-        cons = model.consumers
-        alpha = cons.price_sensitivity[shoppers]
-        v0 = offline_value(model, c, alpha)
-        page = pages.get((int(key) // n_c, c)) if key >= 0 else None
+    # Few distinct markets: as int16 the stable sort is a radix sort, linear in the needs.
+    order = np.argsort(
+        group.astype(np.int16) if group.size and group.max() < 2**15 else group, kind="stable"
+    )
+    sorted_group = group[order]
+    cut = np.flatnonzero(sorted_group[1:] != sorted_group[:-1]) + 1
+    for lo, hi in zip(np.r_[0, cut], np.r_[cut, order.size], strict=True):
+        if lo == hi:
+            continue  # no needs at all
+        key = int(sorted_group[lo])
+        p, c = divmod(key, n_c)
+        page = pages.get((p, c)) if key >= 0 else None
         if page is None or page.merchants.size == 0:
             continue  # offline is the only option; chosen stays -1
-        p = int(key) // n_c
+        idx = order[lo:hi]
+        shoppers = needs["consumer"][idx]
+        alpha = cons.price_sensitivity[shoppers]
+        trust = cons.trust[shoppers]
+        v0 = offline_value(model, c, alpha)
         n_pool = page.merchants.size
         k = min(cfg.consideration_set, n_pool)
-        if k < n_pool:
-            # Exponential race: the k smallest Exp(1)/weight keys are a weighted draw without
-            # replacement, weight exp(-decay * rank) favouring the top of the page.
-            keys_ = rng.standard_exponential((idx.size, n_pool), dtype=np.float32)
-            keys_ *= np.exp(cfg.position_decay * np.arange(n_pool, dtype=np.float32))
-            pos = np.argpartition(keys_, k - 1, axis=1)[:, :k]
-        else:
-            pos = np.broadcast_to(np.arange(n_pool), (idx.size, n_pool))
-        cand = page.merchants[pos]
-        v = listing_values(
-            model,
-            p,
-            c,
-            cand,
-            cons.trust[shoppers][:, None],
-            alpha[:, None],
-            cons.region[shoppers][:, None],
+        pos = consider(rng, idx.size, n_pool, k, cfg.position_decay)
+        terms = market_terms(model, p, c, page.merchants)
+        v = candidate_values(
+            terms, pos, trust, price_coefficient(model, p, c, trust, alpha), cons.region[shoppers]
         )
-        allv = np.concatenate([v0[:, None], v], axis=1)
-        pick = np.argmax(allv + rng.gumbel(size=allv.shape), axis=1)
-        online = pick > 0
-        chosen[idx[online]] = cand[online, pick[online] - 1]
-        mu = logit_scale(model, c)
-        gain = np.logaddexp.reduce(allv, axis=1) - v0
-        surplus += float((mu / alpha * gain).sum())
+        pick, inclusive = choose(v0, v, rng.random(idx.size))
+        online = np.flatnonzero(pick > 0)
+        chosen[idx[online]] = page.merchants[pos[pick[online] - 1, online]]
+        surplus += float((logit_scale(model, c) / alpha * (inclusive - v0)).sum())
         if page.n_sponsored:
-            _charge_clicks(model, p, page, pos, cand)
+            _charge_clicks(model, p, page, pos)
     model.today["consumer_surplus"] += surplus
     online = chosen >= 0
     orders = take(needs, online)

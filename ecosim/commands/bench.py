@@ -1,0 +1,102 @@
+"""``ecosim bench``: time and memory of the baseline by scale, and issue 4's targets.
+
+Without a scale it runs the standard ladder (10^4, 10^5 and 10^6 consumers, merchants scaled
+with them, 365 days), the merchant check (10^5 consumers with 10x the merchants) and the
+reference comparison (the plain-Mesa consumer path against the columnar one at 10^5
+consumers over ``--reference-days``). Every run is a fresh process (see ``ecosim.bench``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ecosim.bench import LADDER, Scale, bench, default_config, format_report, scaled_merchants
+from ecosim.config import ConfigError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``bench`` subcommand."""
+    p = sub.add_parser(
+        "bench",
+        help="time the model by scale (wall, per day, build, peak memory) and check targets",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--consumers", type=int, help="households (default: the 10^4..10^6 ladder)")
+    p.add_argument("--merchants", type=int, help="initial stores (default: consumers / 50)")
+    p.add_argument("--days", type=int, default=365, help="simulated days (default 365)")
+    p.add_argument("--repeat", type=int, default=3, help="runs per scale (default 3)")
+    p.add_argument("--json", action="store_true", help="print the full report as JSON")
+    p.add_argument("--config", help="YAML config to scale (default configs/baseline.yaml)")
+    p.add_argument("--seed", type=int, help="model seed (the config's by default)")
+    p.add_argument(
+        "--reference-days",
+        type=int,
+        default=10,
+        help="days of the reference comparison (default 10; 0 skips it)",
+    )
+    p.add_argument(
+        "--reference-consumers",
+        type=int,
+        help="consumers of the reference comparison (default 10^5, or --consumers if given)",
+    )
+    p.add_argument(
+        "--no-merchant-check",
+        action="store_true",
+        help="skip the 10x-merchants run of the ladder",
+    )
+    p.set_defaults(func=run)
+
+
+def _positive(name: str, value: int | None) -> None:
+    if value is not None and value < 1:
+        raise ConfigError(f"--{name}: must be at least 1, got {value}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the benchmark and print the table (or the JSON report)."""
+    for name in ("consumers", "merchants", "days", "repeat"):
+        _positive(name, getattr(args, name))
+    if args.reference_days < 0:
+        raise ConfigError(f"--reference-days: must be at least 0, got {args.reference_days}")
+    config = args.config or default_config()
+    if config is not None:
+        from ecosim.config import load_config
+
+        load_config(config)  # a bad file is refused before any run starts (exit 2)
+    if args.consumers is None:
+        consumers = list(LADDER)
+        merchants = [args.merchants or scaled_merchants(n) for n in consumers]
+        merchant_check = not args.no_merchant_check and args.merchants is None
+        ref_consumers = args.reference_consumers or 100_000
+    else:
+        consumers = [args.consumers]
+        merchants = [args.merchants or scaled_merchants(args.consumers)]
+        merchant_check = False
+        ref_consumers = args.reference_consumers or args.consumers
+    _positive("reference-consumers", ref_consumers)
+    scales = [Scale(n, m, args.days) for n, m in zip(consumers, merchants, strict=True)]
+    reference = None
+    if args.reference_days:
+        ref_merchants = args.merchants or scaled_merchants(ref_consumers)
+        reference = Scale(ref_consumers, ref_merchants, args.reference_days)
+
+    def progress(message: str) -> None:
+        print(f"bench: {message}", file=sys.stderr, flush=True)
+
+    report = bench(
+        scales,
+        args.repeat,
+        config=config,
+        seed=args.seed,
+        merchant_check=merchant_check,
+        reference=reference,
+        progress=progress,
+    )
+    if args.json:
+        print(json.dumps(report, indent=1))
+    else:
+        print(format_report(report))
+    return 0
