@@ -239,6 +239,15 @@ outputs: [gmv]
         assert np.array_equal(blocks[:, j + 1], expected)
 
 
+@pytest.mark.parametrize(
+    "path", sorted((REPO / "experiments").glob("*.yaml")), ids=lambda p: p.name
+)
+def test_example_sweeps_are_valid(path):
+    sweep = load_sweep_file(path)
+    assert sweep.scenario_path is not None and sweep.scenario_path.is_file()
+    assert len(build_design(sweep)) >= 2
+
+
 # --------------------------------------------------------------------------- bad files
 BAD = [
     ("replication: 3\n", "unknown key 'replication' (did you mean 'replications'?)"),

@@ -20,6 +20,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
@@ -190,6 +191,38 @@ class LocalExecutor(SweepExecutor):
 
 
 # --------------------------------------------------------------------------- dask
+_LOST = (
+    "lost the Dask scheduler ({reason}); finished runs are recorded: run the same command "
+    "again to resume"
+)
+
+
+def _connect(address: str, timeout: float) -> Any:
+    """A Dask client, or :class:`ExecutorGone` within about ``timeout`` seconds.
+
+    ``Client(timeout=...)`` bounds the TCP connection but not the handshake: a port that
+    accepts and never answers (the dashboard's HTTP port instead of the scheduler's, say)
+    would hang forever. So the client is made in a daemon thread and waited for.
+    """
+    from distributed import Client
+
+    box: dict[str, Any] = {}
+
+    def make() -> None:
+        try:
+            box["client"] = Client(address, timeout=timeout)
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+
+    thread = threading.Thread(target=make, name="ecosim-dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + 5.0)
+    if "client" in box:
+        return box["client"]
+    reason = box.get("error") or f"no answer within {timeout + 5.0:.0f} s (is it a Dask scheduler?)"
+    raise ExecutorGone(f"cannot reach the Dask scheduler at {address}: {reason}")
+
+
 class DaskExecutor(SweepExecutor):
     """An existing Dask distributed cluster, reached through its scheduler.
 
@@ -215,12 +248,7 @@ class DaskExecutor(SweepExecutor):
         connect_timeout: float = 20.0,
     ) -> None:
         super().__init__(fn, config)
-        from distributed import Client
-
-        try:
-            self._client = Client(address, timeout=connect_timeout)
-        except (OSError, TimeoutError) as exc:
-            raise ExecutorGone(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        self._client = _connect(address, connect_timeout)
         self.address = address
         self.retries = retries
         self._cap = max_in_flight
@@ -258,14 +286,15 @@ class DaskExecutor(SweepExecutor):
             done, _ = wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
         except TimeoutError:
             return set()
+        except cf.CancelledError:  # the client lost the scheduler and cancelled our futures
+            raise ExecutorGone(_LOST.format(reason="connection lost")) from None
+        except OSError as exc:
+            raise ExecutorGone(_LOST.format(reason=f"{type(exc).__name__}: {exc}")) from None
         return set(done)
 
     def result(self, future: Any) -> dict[str, Any]:
         if future.status == "cancelled":
-            raise ExecutorGone(
-                "the Dask scheduler dropped the sweep's tasks (lost contact?); "
-                "run the same command again to resume"
-            )
+            raise ExecutorGone(_LOST.format(reason="a task was cancelled"))
         if future.status == "error":
             raise future.exception()
         return future.result()

@@ -429,8 +429,6 @@ def run_sweep(
     with _FolderLock(out):
         manifest = _check_manifest(out, sweep) or _new_manifest(sweep, design, runs)
         _clean_temporaries(out)
-        (out / RECORDS_DIR).mkdir(exist_ok=True)
-        (out / TIMESERIES_DIR).mkdir(exist_ok=True)
 
         by_id = {run.run_id: run for run in runs}
         records = {k: v for k, v in read_records(out).items() if k in by_id}
@@ -445,13 +443,19 @@ def run_sweep(
         todo = deque(run for run in runs if run.run_id not in records)
 
         # No executor (no pool processes, no cluster connection) when nothing is left to run.
-        executor = (
-            make_executor(
-                run_task, sweep.base.model_dump(mode="json"), workers=workers, scheduler=scheduler
-            )
-            if todo
-            else None
-        )
+        # It is made before anything is written, so a cluster that cannot be reached leaves
+        # the folder as it was.
+        executor = None
+        if todo:
+            try:
+                executor = make_executor(
+                    run_task, sweep.base.model_dump(mode="json"), workers=workers,
+                    scheduler=scheduler,
+                )  # fmt: skip
+            except ExecutorGone as exc:
+                raise SweepError(str(exc)) from None
+        (out / RECORDS_DIR).mkdir(exist_ok=True)
+        (out / TIMESERIES_DIR).mkdir(exist_ok=True)
         described = executor.description if executor is not None else "nothing to run"
         invocation = {
             "started": _now(),
@@ -558,7 +562,11 @@ def _drive(
         while todo and len(in_flight) < window:
             run = todo.popleft()
             in_flight[executor.submit(task_of(run))] = run
-        for future in executor.wait(in_flight, timeout=1.0):
+        try:
+            finished = executor.wait(in_flight, timeout=1.0)
+        except ExecutorGone as exc:
+            raise SweepError(str(exc)) from None
+        for future in finished:
             run = in_flight.pop(future)
             try:
                 result = executor.result(future)
