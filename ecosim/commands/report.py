@@ -2,7 +2,8 @@
 
 Writes, to ``DIR/report`` by default: ``report.md``; ``outcomes_<output>.png`` (each output
 against each parameter, with bands over replications); ``sobol_<output>.png`` (first-order
-and total Sobol' indices, sobol designs); ``timeseries_<output>.png`` (small grid designs).
+and total Sobol' indices, sobol designs); ``timeseries.png`` (outputs over time, grid
+designs of at most 12 points).
 """
 
 from __future__ import annotations
@@ -18,11 +19,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "report",
         help="figures and a Markdown summary of a sweep's results",
-        description=__doc__.split("\n\n", 1)[1],
+        description=__doc__.split("\n\n", 1)[1].replace("``", ""),
     )
-    parser.add_argument("dir", type=Path, help="a sweep's output folder (ecosim sweep --out)")
     parser.add_argument(
-        "--out", type=Path, default=None, help="where to write the report (default: DIR/report)"
+        "dir", type=Path, metavar="DIR", help="a sweep's output folder (ecosim sweep --out)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="REPORT_DIR",
+        help="where to write the report (default: DIR/report)",
     )
     parser.set_defaults(func=run)
 

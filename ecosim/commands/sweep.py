@@ -31,16 +31,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "sweep",
         help="run a parameter sweep from a sweep file (resumable)",
-        description=__doc__.split("\n\n", 1)[1],
+        description=__doc__.split("\n\n", 1)[1].replace("``", ""),
     )
-    parser.add_argument("file", type=Path, help="sweep file (YAML); see docs/sweeps.md")
     parser.add_argument(
-        "--out", type=Path, default=None, help="output folder (default: results/sweeps/<name>)"
+        "file", type=Path, metavar="FILE", help="sweep file (YAML); see docs/sweeps.md"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="output folder (default: results/sweeps/<file name>)",
     )
     parser.add_argument(
         "--workers",
         type=_positive_int,
         default=None,
+        metavar="N",
         help="local worker processes (default: usable CPUs); with --scheduler, a cap on runs "
         "in flight",
     )
