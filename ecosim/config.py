@@ -61,7 +61,7 @@ class RegionsConfig(_Section):
         1500.0, "km", "Side of the square on which region centres are placed.", gt=0, le=10000
     )
     merchant_urban_share: float = P(
-        0.85, "share", "Share of merchants and firms located in urban regions.", ge=0.0, le=1.0
+        0.85, "share", "Share of merchants located in urban regions.", ge=0.0, le=1.0
     )
 
 
@@ -296,10 +296,10 @@ class MerchantsConfig(_Section):
         0.2, "entrants/day", "Potential entrants per day per platform and category.", ge=0, le=100
     )
     exit_window: int = P(
-        60, "days", "Window over which sustained losses lead to exit.", ge=1, le=3650
+        60, "days", "Window over which sustained losses lead to exit.", ge=1, le=120
     )
     forecast_window: int = P(
-        14, "days", "Moving-average window of the demand forecast.", ge=1, le=365
+        14, "days", "Moving-average window of the demand forecast.", ge=1, le=120
     )
     order_up_to_days: float = P(
         10.0,
@@ -350,8 +350,9 @@ class ManufacturersConfig(_Section):
     iot_lock_in: float = P(
         0.5,
         "0..1",
-        "Share of a device owner's reorders locked to the device maker's consumables; adds to "
-        "the maker's outside option in bargaining.",
+        "How firmly a maker's smart devices tie their owners' reorders to it: the share of the "
+        "device-placed orders of a store the maker keeps if their contract breaks (its "
+        "outside option in bargaining); the store loses them either way.",
         ge=0,
         le=1,
     )
@@ -361,7 +362,8 @@ class ManufacturersConfig(_Section):
     forecast_gain_from_data: float = P(
         0.5,
         "0..1",
-        "Reduction of forecast error for manufacturers with IoT/usage data.",
+        "Cut in the demand-forecast noise of stores supplied by a manufacturer that buys the "
+        "platform's usage data (half of it, plus half scaled by the store's device-order share).",
         ge=0,
         le=1,
     )
@@ -489,7 +491,7 @@ class ServicesConfig(_Section):
         0.5, "share", "Reduction of demand-forecast noise with analytics.", ge=0, le=1
     )
     clients_per_staff: float = P(
-        10.0, "clients/worker", "Clients one provider worker serves.", gt=0
+        40.0, "clients/worker", "Clients one provider worker serves.", gt=0
     )
     decision_interval: int = P(30, "days", "Days between merchants' service decisions.", ge=1)
 

@@ -37,6 +37,7 @@ __all__ = [
     "params_markdown",
     "schema_keys",
     "schema_rows",
+    "update_docs",
 ]
 
 PARAMS_MARKERS = ("<!-- params:start -->", "<!-- params:end -->")
@@ -299,3 +300,23 @@ def check_docs(path: str | Path = "docs/model.md") -> list[str]:
                 "ecosim.docs.metrics_markdown())"
             )
     return problems
+
+
+def update_docs(path: str | Path = "docs/model.md") -> bool:
+    """Rewrite the generated tables of ``path`` in place; True if anything changed.
+
+    Example (from the project root, after changing the schema or ``METRICS``):
+        ``python -c "from ecosim.docs import update_docs; update_docs()"``
+    """
+    path = Path(path)
+    text = path.read_text()
+    new = text
+    for (start, end), table in (
+        (PARAMS_MARKERS, params_markdown()),
+        (METRICS_MARKERS, metrics_markdown()),
+    ):
+        pattern = re.escape(start) + r".*?" + re.escape(end)
+        new = re.sub(pattern, lambda _m, s=start, e=end, t=table: f"{s}\n{t}{e}", new, flags=re.S)
+    if new != text:
+        path.write_text(new)
+    return new != text

@@ -30,7 +30,11 @@ __all__ = [
 METRICS: dict[str, tuple[str, str]] = {
     "gmv": ("RMB/day", "value of online orders shipped today"),
     "orders": ("orders/day", "online orders shipped today"),
-    "platform_revenue": ("RMB/day", "commission, payment fees, listing fees, ads and fines"),
+    "platform_revenue": (
+        "RMB/day",
+        "commission, payment fees, listing fees, ads, fines, "
+        "forfeited deposits, data and IoT-hosting services",
+    ),
     "take_rate": ("share", "platform_revenue / gmv"),
     "active_merchants": ("stores", "stores open at the end of the day"),
     "merchant_entries": ("stores/day", "stores opened today"),
@@ -61,14 +65,17 @@ METRICS: dict[str, tuple[str, str]] = {
     "supplier_bargaining_power": ("share", "volume-weighted mean of (w - c) / (p - c)"),
     "manufacturer_profit_share": (
         "share",
-        "manufacturers' / (manufacturers + stores + platform) profit, 10-day moving averages",
+        "manufacturers' wholesale margin on units sold to "
+        "stores / (that + stores' profit + platform's profit), "
+        "10-day moving averages",
     ),
     "merchant_profit_share": ("share", "stores' share of the same profit total"),
     "platform_profit_share": ("share", "platform's share of the same profit total"),
     "iot_order_share": ("share", "online orders placed by smart devices / online orders"),
     "bullwhip_ratio": (
         "ratio",
-        "var(weekly units ordered upstream) / var(weekly online units demanded), last 91 days",
+        "var(weekly units stores order upstream, before rationing) / "
+        "var(weekly online units demanded), last 91 days",
     ),
     "services_revenue": ("RMB/day", "payments of stores to service providers today"),
 }

@@ -449,15 +449,15 @@ class EcosystemModel(mesa.Model):
         """Smoothed profits of the three channel levels, and the bullwhip histories."""
         mer = self.merchants
         today = {
-            # manufacturers hold no stock and platforms no goods: cash flow is profit
-            "manufacturers": self.ledger.balances["manufacturers"].sum() - self._cash_start[0],
+            # the online channel's share: margin on what stores buy (offline sales excluded)
+            "manufacturers": self.today["wholesale_margin"],
             "merchants": float(mer.profit_today[mer.active].sum()),
             "platform": self.ledger.balances["platforms"].sum() - self._cash_start[1],
         }
         for key, value in today.items():
             self.profit_ema[key] += 0.1 * (value - self.profit_ema[key])
         self.demand_hist[self.day % self.demand_hist.size] = self.today["orders_attempted"]
-        self.upstream_hist[self.day % self.upstream_hist.size] = self.today["restock_units"]
+        self.upstream_hist[self.day % self.upstream_hist.size] = self.today["restock_ordered"]
 
     def _sweep_closed_accounts(self) -> None:
         """Money reaching a closed store (late escrow releases) goes to its owner (the world)."""

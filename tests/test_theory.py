@@ -43,7 +43,7 @@ def _bertrand_config():
             "merchants.ad_bid_share": 0.0,
             "merchants.fixed_cost": 0.0,
             "merchants.entry_rate": 0.0,
-            "merchants.exit_window": 3650,
+            "merchants.exit_window": 120,
             "merchants.initial_cash": 1e7,
             "manufacturers.cost_sd": 0.0,
             "manufacturers.initial_wholesale_markup": 0.0,

@@ -21,7 +21,6 @@ class ManufacturerTable(Table):
     def __init__(self, n: int) -> None:
         super().__init__(n)
         self.add_column("category", dtype=np.int32)
-        self.add_column("region", dtype=np.int32)
         self.add_column("unit_cost")  # RMB/unit
         self.add_column("quality")
         self.add_column("capacity")  # units/day
@@ -55,7 +54,6 @@ def create_manufacturers(model: EcosystemModel) -> ManufacturerTable:
     k = cfg.per_category
     table = ManufacturerTable(k * len(cats))
     table.category[:] = np.repeat(np.arange(len(cats)), k)
-    table.region[:] = rng.integers(0, model.n_regions, table.n)
     cost = np.array([cats[c].unit_cost for c in table.category])
     table.unit_cost[:] = cost * rng.lognormal(0.0, cfg.cost_sd, table.n)
     qm = np.array([cats[c].quality_mean for c in table.category])

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["MALL", "MARKETPLACE", "Merchant", "MerchantTable", "add_merchants"]
 
 MARKETPLACE, MALL = 0, 1
-HISTORY = 64  # days of sales and profit kept per merchant (ring buffer length)
+HISTORY = 128  # days of sales and profit kept per merchant (ring buffer; windows <= 120)
 ONLINE_GUESS = 0.15  # share of demand a new store expects to come online (first workload)
 SERVICE_TYPES = ("marketing", "customer_service", "operations", "analytics")
 

@@ -109,8 +109,24 @@ def renegotiate(model: EcosystemModel) -> None:
         x["c"], x["a"], x["b"], cfg.bargaining_weight, x["d_maker"], x["d_store"]
     )
     mer.wholesale[due] = np.clip(w, x["c"], np.maximum(x["a"], x["c"]))
+    _update_offers(model)
     model.last_negotiation = {"rows": due, **x, "wholesale": mer.wholesale[due].copy()}
     model.today["renegotiations"] += float(due.size)
+
+
+def _update_offers(model: EcosystemModel) -> None:
+    """A manufacturer's offer to new partners (and offline) follows its current contracts."""
+    mer = model.merchants
+    mfr = model.manufacturers
+    live = np.flatnonzero(mer.active & ~mer.flagship)
+    if live.size == 0:
+        return
+    sup = mer.supplier[live]
+    markup = mer.wholesale[live] / (mfr.unit_cost[sup] * _cheap_factor(model, live)) - 1
+    total = np.bincount(sup, weights=markup, minlength=mfr.n)
+    count = np.bincount(sup, minlength=mfr.n)
+    has = count > 0
+    mfr.wholesale_markup[has] = total[has] / count[has]
 
 
 def supplier_bargaining_power(model: EcosystemModel) -> float:

@@ -110,9 +110,11 @@ def fake_reviews(model: EcosystemModel) -> None:
     model.today["fake_detected"] += float(caught.sum())
     hit = caught > 0
     if hit.any():
+        # one strike and one fine per detected review
         rows, plats = cheats[hit], home[hit]
-        mer.strikes[rows] += 1
-        fines = np.array([model.config.platforms[p].fake_review_penalty for p in plats])
+        mer.strikes[rows] += caught[hit].astype(np.int32)
+        penalty = np.array([p.fake_review_penalty for p in model.config.platforms])
+        fines = penalty[plats] * caught[hit]
         from_deposit = np.minimum(fines, mer.deposit[rows])
         model.ledger.pay("escrow", plats, "platforms", plats, from_deposit)
         mer.deposit[rows] -= from_deposit

@@ -73,9 +73,7 @@ def desired_staff(model: EcosystemModel) -> list[np.ndarray]:
     couriers = np.maximum(
         1, np.ceil(volume / (log.parcels_per_courier_day * log.target_utilisation))
     )
-    services = np.maximum(
-        1, np.ceil(model.providers.clients / model.config.services.clients_per_staff)
-    )
+    services = np.ceil(model.providers.clients / model.config.services.clients_per_staff)
     platform = np.maximum(1, np.ceil(model.platforms.orders_ema / lab.platform_orders_per_worker))
     offline = np.ceil(np.atleast_1d(model.offline_units_ema) / lab.offline_sales_per_worker)
     return [

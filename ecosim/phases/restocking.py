@@ -65,6 +65,7 @@ def reorder(model: EcosystemModel) -> None:
     want = np.maximum(np.ceil(target - mer.stock[due] - mer.on_order[due]), 0.0)
     ask = due[want > 0]
     want = want[want > 0]
+    model.today["restock_ordered"] += float(want.sum())
     if ask.size == 0:
         return
     maker = mer.supplier[ask]
@@ -77,8 +78,10 @@ def reorder(model: EcosystemModel) -> None:
     np.add.at(mfr.units_hist[:, model.day % mfr.units_hist.shape[1]], maker, units)
     np.add.at(mfr.produced_today, maker, units)
     bill = units * mer.wholesale[ask]
+    cost = units * mfr.unit_cost[maker]
     model.ledger.pay("merchants", ask, "manufacturers", maker, bill)
-    model.ledger.pay("manufacturers", maker, "world", 0, units * mfr.unit_cost[maker])
+    model.ledger.pay("manufacturers", maker, "world", 0, cost)
+    model.today["wholesale_margin"] += float(bill.sum() - cost.sum())
     mer.on_order[ask] += units
     model.goods.created("produced", float(units.sum()))
     model.today["restock_units"] += float(units.sum())
