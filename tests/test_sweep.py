@@ -335,6 +335,13 @@ def test_rerun_runs_only_what_is_missing(tmp_path, reference):
     _no_partial_files(out)
     again = run_sweep(tmp_path / "grid.yaml", out, workers=1, progress=False)
     assert (again.done, again.failed, again.skipped) == (0, 0, N_RUNS)
+    invocations = json.loads((out / "manifest.json").read_text())["invocations"]
+    assert [(i["done"], i["skipped"]) for i in invocations] == [
+        (N_RUNS, 0),
+        (3, N_RUNS - 3),
+        (0, N_RUNS),
+    ]
+    assert all("commit" in i["git"] and i["versions"]["numpy"] for i in invocations)
 
 
 def test_changed_sweep_file_is_refused(tmp_path, reference, capsys):

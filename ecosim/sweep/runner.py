@@ -457,10 +457,13 @@ def run_sweep(
         (out / RECORDS_DIR).mkdir(exist_ok=True)
         (out / TIMESERIES_DIR).mkdir(exist_ok=True)
         described = executor.description if executor is not None else "nothing to run"
+        # The top-level git/versions describe the first invocation; a resumed sweep may run
+        # on newer code, so every invocation records its own.
         invocation = {
             "started": _now(),
             "executor": described,
-            "git_commit": manifest["git"].get("commit"),
+            "git": _git_info() if manifest["invocations"] else manifest["git"],
+            "versions": _versions() if manifest["invocations"] else manifest["versions"],
             "argv": sys.argv,
         }
         manifest["invocations"].append(invocation)
