@@ -200,3 +200,14 @@ def test_sparse_ledger_postings_equal_a_full_bincount():
         book.pay("merchants", rng.integers(0, 5, n), "households", idx, amount)
         expected = start + np.bincount(idx, weights=amount, minlength=n_acc)
         np.testing.assert_array_equal(book.balances["households"], expected)
+
+
+def test_recent_sums_do_not_depend_on_the_rows_asked_for():
+    from ecosim.phases.ranking import recent_sum
+
+    hist = np.random.default_rng(1).random((3000, 64))
+    for day in (0, 7, 29, 63, 200):
+        every = recent_sum(hist, day, 30)
+        np.testing.assert_array_equal(every, hist[:, (day - np.arange(30)) % 64].sum(axis=1))
+        for rows in ([5], [9, 2], list(range(0, 3000, 7))):
+            np.testing.assert_array_equal(recent_sum(hist, day, 30, np.array(rows)), every[rows])
