@@ -21,7 +21,7 @@ import pandas as pd
 from ecosim.actors.consumers import Consumer, create_consumers
 from ecosim.actors.logistics import LogisticsFirm, create_couriers
 from ecosim.actors.manufacturers import Manufacturer, create_manufacturers
-from ecosim.actors.merchants import MARKETPLACE, Merchant, add_merchants
+from ecosim.actors.merchants import MARKETPLACE, SERVICE_TYPES, Merchant, add_merchants
 from ecosim.actors.offline import OfflineRetail
 from ecosim.actors.platforms import Platform, PlatformTable
 from ecosim.actors.services import ServiceProvider, create_providers
@@ -558,6 +558,19 @@ class EcosystemModel(mesa.Model):
                 g.add_edge(node, f"platform:{p}", kind="listing")
             g.add_edge(f"manufacturer:{mer.supplier[m]}", node, kind="supply")
             g.add_edge(node, f"courier:{mer.courier[m]}", kind="delivery")
+        prov = self.providers
+        for i in range(prov.n):
+            kind = SERVICE_TYPES[prov.kind[i]]
+            # sales: today's billing over the sales window, the providers' comparable figure
+            g.add_node(
+                f"service:{i}",
+                kind="service",
+                label=f"{kind} provider {i}",
+                sales=float(prov.revenue_today[i] * ranking.SALES_WINDOW),
+            )
+        rows, kinds = np.nonzero((mer.provider >= 0) & mer.active[:, None])
+        for m, k in zip(rows, kinds, strict=True):
+            g.add_edge(f"service:{mer.provider[m, k]}", f"merchant:{m}", kind="service")
         return g
 
 

@@ -114,3 +114,17 @@ def test_runs_with_three_platforms_and_multihoming():
 
 def test_load_config_defaults_match_schema():
     assert load_config(None).consumers.n == 10_000
+
+
+def test_network_mirrors_the_state(small_model):
+    g = small_model.network()
+    mer = small_model.merchants
+    kinds = [d["kind"] for _, d in g.nodes(data=True)]
+    assert kinds.count("merchant") == mer.active.sum()
+    assert kinds.count("service") == small_model.providers.n
+    edges = [d["kind"] for *_, d in g.edges(data=True)]
+    assert edges.count("listing") == mer.listed[mer.active].sum()
+    assert edges.count("supply") == edges.count("delivery") == mer.active.sum()
+    assert edges.count("service") == ((mer.provider >= 0) & mer.active[:, None]).sum()
+    sales = sum(d["sales"] for _, d in g.nodes(data=True) if d["kind"] == "merchant")
+    assert sales == pytest.approx(small_model.merchant_table()["sales_30d"].sum())
