@@ -111,13 +111,19 @@ def default_config() -> str | None:
     return None
 
 
-def run_once(scale: Scale, config: str | None, seed: int | None = None) -> dict[str, float]:
+def run_once(
+    scale: Scale,
+    config: str | None,
+    seed: int | None = None,
+    overrides: list[str] | None = None,
+) -> dict[str, float]:
     """Build and run one model in this process and time it (see the module docstring).
 
     Args:
         scale: consumers, merchants, days and consumer path.
         config: YAML config the scale overrides (None: built-in defaults).
         seed: model seed (the config's when None).
+        overrides: further ``dotted.key=value`` overrides, applied before the scale's.
 
     Returns:
         build_s, run_s, wall_s, per_day_s, cpu_s and peak_rss_bytes.
@@ -127,6 +133,7 @@ def run_once(scale: Scale, config: str | None, seed: int | None = None) -> dict[
     cfg = load_config(
         config,
         [
+            *(overrides or []),
             f"consumers.n={scale.consumers}",
             f"merchants.n_initial={scale.merchants}",
             f"consumer_path={scale.path}",
@@ -152,8 +159,10 @@ def run_once(scale: Scale, config: str | None, seed: int | None = None) -> dict[
     }
 
 
-def _worker_command(scale: Scale, config: str | None, seed: int | None) -> list[str]:
-    spec = {"scale": asdict(scale), "config": config, "seed": seed}
+def _worker_command(
+    scale: Scale, config: str | None, seed: int | None, overrides: list[str] | None
+) -> list[str]:
+    spec = {"scale": asdict(scale), "config": config, "seed": seed, "overrides": overrides}
     return [sys.executable, "-m", "ecosim.bench", "--worker", json.dumps(spec)]
 
 
@@ -173,6 +182,7 @@ def measure(
     config: str | None,
     seed: int | None = None,
     progress: Any = None,
+    overrides: list[str] | None = None,
 ) -> dict[str, Any]:
     """Run ``scale`` ``repeat`` times, each in a fresh process, and summarise.
 
@@ -183,6 +193,7 @@ def measure(
         seed: model seed (the config's when None); the same for every repeat, so the runs
             differ in timing only.
         progress: called with a one-line message before each run, if given.
+        overrides: further ``dotted.key=value`` config overrides for every run.
 
     Returns:
         The scale, the raw samples, and per quantity its median, min, max and spread
@@ -196,7 +207,10 @@ def measure(
         if progress:
             progress(f"{scale.label}: run {r + 1}/{repeat}")
         done = subprocess.run(
-            _worker_command(scale, config, seed), capture_output=True, text=True, check=False
+            _worker_command(scale, config, seed, overrides),
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if done.returncode != 0:
             raise RuntimeError(f"benchmark worker failed for {scale.label}:\n{done.stderr}")
@@ -344,6 +358,7 @@ def bench(
     merchant_check: bool | int = False,
     reference: Scale | None = None,
     progress: Any = None,
+    overrides: list[str] | None = None,
 ) -> dict[str, Any]:
     """Measure every scale, then the merchant check and the reference comparison.
 
@@ -357,6 +372,7 @@ def bench(
             True means 10^5. A matching scale already measured is reused.
         reference: a scale to run on both consumer paths (``path`` is ignored), or None.
         progress: called with a one-line message before each run, if given.
+        overrides: further ``dotted.key=value`` config overrides for every run.
 
     Returns:
         A JSON-ready report: machine, scales, merchant_check, reference and targets.
@@ -367,30 +383,29 @@ def bench(
         "machine": machine(),
         "config": config,
         "seed": seed,
+        "overrides": list(overrides or []),
         "repeat": repeat,
         "scales": [],
     }
+
+    def run(scale: Scale) -> dict[str, Any]:
+        return measure(scale, repeat, config, seed, progress, overrides)
+
     for scale in scales:
-        report["scales"].append(measure(scale, repeat, config, seed, progress))
+        report["scales"].append(run(scale))
     if merchant_check:
         consumers = 100_000 if merchant_check is True else int(merchant_check)
         days = scales[0].days if scales else 365
         merchants = scaled_merchants(consumers)
         base = _find(report["scales"], consumers, merchants, days)
         if base is None:
-            base = measure(Scale(consumers, merchants, days), repeat, config, seed, progress)
+            base = run(Scale(consumers, merchants, days))
         more = Scale(consumers, merchants * MERCHANT_FACTOR, days)
-        report["merchant_check"] = {
-            "base": base,
-            "more": measure(more, repeat, config, seed, progress),
-        }
+        report["merchant_check"] = {"base": base, "more": run(more)}
     if reference is not None:
         fast = Scale(reference.consumers, reference.merchants, reference.days, "vectorized")
         slow = Scale(reference.consumers, reference.merchants, reference.days, "reference")
-        report["reference"] = {
-            "fast": measure(fast, repeat, config, seed, progress),
-            "reference": measure(slow, repeat, config, seed, progress),
-        }
+        report["reference"] = {"fast": run(fast), "reference": run(slow)}
     report["targets"] = check_targets(report)
     report["elapsed_s"] = time.perf_counter() - started
     return report
@@ -407,7 +422,8 @@ def format_report(report: dict[str, Any]) -> str:
     load = ", ".join(f"{x:.2f}" for x in m["load_average"]) if m.get("load_average") else "?"
     lines = [
         f"machine: {m['cpu']}, {m['cores']} cores, {mem}; load average at start {load}",
-        f"python {m['python']}, numpy {m['numpy']}, mesa {m['mesa']}; config {report['config']}",
+        f"python {m['python']}, numpy {m['numpy']}, mesa {m['mesa']}; config {report['config']}"
+        + (f" with {' '.join(report['overrides'])}" if report.get("overrides") else ""),
         f"medians of {report['repeat']} runs, each in a fresh process; spread = (max-min)/median",
         "",
         f"{'scale':<30} {'wall s':>9} {'spread':>7} {'ms/day':>9} {'build s':>8} "
@@ -441,7 +457,7 @@ def format_report(report: dict[str, Any]) -> str:
 
 def _worker(spec_json: str) -> int:
     spec = json.loads(spec_json)
-    result = run_once(Scale(**spec["scale"]), spec["config"], spec["seed"])
+    result = run_once(Scale(**spec["scale"]), spec["config"], spec["seed"], spec.get("overrides"))
     print(json.dumps(result))
     return 0
 

@@ -58,13 +58,21 @@ def test_bench_command_prints_json(capsys):
             "1",
             "--reference-days",
             "0",
+            "--set",
+            "merchants.entry_rate=1.5",
             "--json",
         ]
     )
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     assert [r["label"] for r in report["scales"]] == ["3e2 x 10 x 2d"]
+    assert report["overrides"] == ["merchants.entry_rate=1.5"]
     assert "reference" not in report and "merchant_check" not in report
+
+
+def test_bench_command_refuses_a_bad_override_before_running(capsys):
+    assert main(["bench", "--consumers", "300", "--set", "merchants.entry_rat=1"]) == 2
+    assert "merchants.entry_rat" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("flag", ["--repeat", "--consumers", "--days"])

@@ -32,6 +32,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", help="YAML config to scale (default configs/baseline.yaml)")
     p.add_argument("--seed", type=int, help="model seed (the config's by default)")
     p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter for every run, e.g. merchants.entry_rate=5",
+    )
+    p.add_argument(
         "--reference-days",
         type=int,
         default=10,
@@ -65,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if config is not None:
         from ecosim.config import load_config
 
-        load_config(config)  # a bad file is refused before any run starts (exit 2)
+        load_config(config, args.set)  # a bad file or key is refused before any run (exit 2)
     if args.consumers is None:
         consumers = list(LADDER)
         merchants = [args.merchants or scaled_merchants(n) for n in consumers]
@@ -94,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         merchant_check=merchant_check,
         reference=reference,
         progress=progress,
+        overrides=args.set,
     )
     if args.json:
         print(json.dumps(report, indent=1))
