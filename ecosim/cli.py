@@ -16,7 +16,7 @@ from ecosim.config import ConfigError
 
 __all__ = ["main"]
 
-SUBCOMMANDS = ["run", "params", "sweep", "report", "bench"]
+SUBCOMMANDS = ["run", "params", "sweep", "report", "bench", "serve"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,297 @@
+"""The browser app: Mesa's SolaraViz with ecosim's rule controls and views.
+
+``ecosim serve`` runs it; ``solara run ecosim.viz.app:Page`` does too. SolaraViz supplies the
+side bar (Step, Play/Pause, Reset, play and render intervals, the start parameters and the
+current time). This module adds a *Rules* card that steers the running model and the main
+area's views: the ecosystem network, time series of the metrics, the stores' market shares
+and a table of the largest stores.
+
+The views are laid out in a fixed grid rather than SolaraViz's draggable one, whose grid
+library (vue-grid-layout 2) does not load with the Vue 3 front end Solara now uses: with it
+SolaraViz's main area stays empty. So SolaraViz gets no components of its own, and the views
+are rendered next to it, refreshed by the same update counter its controls bump.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+import solara
+import solara.widgets
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+
+from ecosim.config import get_dotted
+from ecosim.viz.charts import (
+    TIME_SERIES,
+    market_share_spec,
+    network_spec,
+    time_series_spec,
+    top_merchants,
+)
+from ecosim.viz.controls import (
+    RULES,
+    START,
+    AppSettings,
+    EcosimVizModel,
+    RuleBook,
+    start_params,
+)
+from ecosim.viz.layout import NetworkLayout
+
+__all__ = ["ChartSpec", "Dashboard", "EcosimApp", "Page", "RulesCard", "VegaChart", "create_model"]
+
+PLAY_INTERVAL_MS = 100  # pause between days while playing; a day plus redraw takes less
+
+
+def create_model(settings: AppSettings | None = None) -> EcosimVizModel:
+    """A model of a new session: the base config, with its rules in a fresh :class:`RuleBook`.
+
+    Args:
+        settings: Base config file and overrides; default: from the environment.
+    """
+    settings = settings or AppSettings.from_env()
+    rules = RuleBook.from_config(settings.load())
+    return EcosimVizModel(rules=rules, settings=settings)
+
+
+class ChartSpec:
+    """A Vega-Lite spec in an opaque box.
+
+    Reacton walks every list and dict in a component's arguments looking for child
+    elements; a spec holds the chart's data (hundreds of records), and walking it cost more
+    than simulating the day. Boxed, the spec is passed through untouched.
+
+    Args:
+        spec: The Vega-Lite spec, or None when the chart has nothing to show.
+    """
+
+    __slots__ = ("spec",)
+
+    def __init__(self, spec: dict | None) -> None:
+        self.spec = spec
+
+
+@solara.component
+def VegaChart(chart: ChartSpec, missing: str = "not available") -> Any:
+    """A Vega-Lite chart from a boxed spec dict (no Altair validation on the way).
+
+    Args:
+        chart: The spec; a new box each frame (the widget is updated in place).
+        missing: Text shown instead when the spec is None.
+    """
+    if chart.spec is None:
+        return solara.Info(missing, dense=True)
+    return _VegaWidget(chart)
+
+
+@solara.component
+def _VegaWidget(chart: ChartSpec) -> Any:
+    el = solara.widgets.VegaLite.element()
+
+    def push() -> None:
+        # Set the spec on the live widget directly, for the reason in ChartSpec.
+        solara.get_widget(el).spec = chart.spec
+
+    solara.use_effect(push, [chart])
+    return el
+
+
+@solara.component
+def RuleInput(name: str, value: Any, on_change: Callable[[str, Any], None]) -> None:
+    """One rule's input, its current value in the label (Mesa's inputs show it only while
+    dragging, and a rule's value is what the user studies)."""
+    c = RULES[name]
+
+    def changed(v: Any) -> None:
+        on_change(name, v)
+
+    if c.type == "Checkbox":
+        solara.Checkbox(label=c.show(value), value=bool(value), on_value=changed)
+    elif c.type == "Select":
+        solara.Select(c.show(value), value=value, values=list(c.values), on_value=changed)
+    else:
+        p = c.param(value)
+        slider = solara.SliderInt if c.type == "SliderInt" else solara.SliderFloat
+        slider(c.show(value), value=value, min=p["min"], max=p["max"], step=p["step"],
+               on_value=changed)  # fmt: skip
+
+
+@solara.component
+def RulesCard(model: solara.Reactive[EcosimVizModel]) -> None:
+    """Rule inputs that change the running model at once (and are kept through Reset).
+
+    Args:
+        model: The session's model; rules go to whatever model it holds now.
+    """
+    rules = model.value.rules or RuleBook.from_config(model.value.config)
+    values = solara.use_reactive(dict(rules.values))
+    error = solara.use_reactive("")
+
+    def on_change(name: str, value: Any) -> None:
+        try:
+            model.value.set_rule(name, value)
+        except Exception as exc:  # a value the schema refuses: show it, keep the old rule
+            error.set(f"{RULES[name].label}: {exc}")
+            return
+        error.set("")
+        rules.values[name] = model.value.rule(name)
+        values.set(dict(rules.values))
+
+    platform = model.value.config.platforms[0].name
+    with solara.Card("Rules (apply now)"):
+        solara.Text(
+            f"Platform '{platform}'. A change applies from the next day, and Reset keeps it "
+            "(then the opportunistic share applies to all stores, not only entrants).",
+            style={"font-size": "0.8rem", "opacity": "0.7"},
+        )
+        for name in RULES:
+            RuleInput(name, values.value[name], on_change)
+        if error.value:
+            solara.Error(error.value, dense=True)
+
+
+@solara.component
+def _RulesSidebar(model: solara.Reactive[EcosimVizModel]) -> None:
+    # Solara orders side-bar content by component depth; one level deeper than SolaraViz's
+    # own side bar puts the rules below its Controls card.
+    with solara.Sidebar():
+        RulesCard(model)
+
+
+@solara.component
+def RulesSidebar(model: solara.Reactive[EcosimVizModel]) -> None:
+    """The rules card, in the side bar below SolaraViz's controls."""
+    _RulesSidebar(model)
+
+
+def _kpis(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """Headline numbers of the last day, as (label, text) pairs."""
+    if frame.empty:
+        return []
+    last = frame.iloc[-1]
+    fmt = {
+        "gmv": ("GMV", lambda v: f"¥{v:,.0f}"),
+        "take_rate": ("take rate", lambda v: f"{v:.1%}"),
+        "active_merchants": ("open stores", lambda v: f"{v:,.0f}"),
+        "hhi": ("HHI", lambda v: f"{v:,.3f}"),
+        "fraud_rate": ("fraud rate", lambda v: f"{v:.2%}"),
+        "consumer_trust": ("trust", lambda v: f"{v:.2f}"),
+        "iot_order_share": ("IoT orders", lambda v: f"{v:.1%}"),
+        "unemployment_rate": ("unemployment", lambda v: f"{v:.1%}"),
+    }
+    return [(label, f(float(last[col]))) for col, (label, f) in fmt.items() if col in last]
+
+
+@solara.component
+def Dashboard(model: EcosimVizModel) -> None:
+    """The main area: day and headline numbers, network, shares, table, time series.
+
+    Args:
+        model: The model to show; a new model (after Reset) gets a new network layout.
+    """
+    update_counter.get()  # redraw whenever SolaraViz's Step/Play/Reset bumps the counter
+    # One layout per model, extended frame by frame (never recomputed).
+    layout = solara.use_memo(NetworkLayout, [model])
+    frame = model.timeseries().reset_index()
+    table = model.merchant_table()
+    graph: nx.DiGraph = model.network()
+    pos = layout.update(graph)
+    n_platforms = len(model.config.platforms)
+
+    with solara.Column(style={"padding": "0 8px", "gap": "8px"}):
+        with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap", "gap": "18px"}):
+            solara.Text(
+                f"Day {model.steps}",
+                classes=["ecosim-day"],
+                style={"font-size": "1.6rem", "font-weight": "600"},
+            )
+            for label, text in _kpis(frame):
+                solara.Text(f"{label}: {text}", classes=["ecosim-kpi"])
+        solara.Text(
+            "This run: "
+            + ", ".join(c.show(get_dotted(model.config, c.key)) for c in START.values())
+            + " (change them under Model Parameters, then Reset)",
+            style={"font-size": "0.8rem", "opacity": "0.7"},
+        )
+        with solara.Columns([1, 1]):
+            with solara.Card(margin=0, classes=["ecosim-network"]):
+                VegaChart(ChartSpec(network_spec(graph, pos, layout.bounds)))
+            with solara.Column(gap="8px"):
+                with solara.Card(margin=0, classes=["ecosim-shares"]):
+                    VegaChart(ChartSpec(market_share_spec(table)), missing="no open stores")
+                with solara.Card("Top stores (30-day sales)", margin=0):
+                    solara.HTML(
+                        tag="div",
+                        unsafe_innerHTML=top_merchants(table, platforms=n_platforms).to_html(
+                            index=False, border=0, classes="ecosim-top"
+                        ),
+                        style={"font-size": "0.78rem", "overflow-x": "auto"},
+                    )
+        with solara.GridFixed(columns=3):
+            for ts in TIME_SERIES:
+                with solara.Card(margin=0, classes=["ecosim-ts"]):
+                    VegaChart(
+                        ChartSpec(time_series_spec(frame, ts)),
+                        missing=(
+                            f"{ts.title}: no day simulated yet (Step or Play)"
+                            if frame.empty
+                            else f"{ts.title}: not reported by this model version"
+                        ),
+                    )
+    solara.Style(_CSS)
+
+
+_CSS = """
+.ecosim-top { border-collapse: collapse; width: 100%; }
+.ecosim-top th, .ecosim-top td { padding: 2px 6px; text-align: right; white-space: nowrap; }
+.ecosim-top th { border-bottom: 1px solid #999; }
+.ecosim-top td:nth-child(-n+4), .ecosim-top th:nth-child(-n+4) { text-align: left; }
+.ecosim-kpi { font-size: 0.95rem; }
+"""
+
+
+@solara.component
+def EcosimApp(
+    model: solara.Reactive[EcosimVizModel] | None = None,
+    settings: AppSettings | None = None,
+) -> None:
+    """The whole app: SolaraViz's controls, the rule card and the dashboard.
+
+    Args:
+        model: The session's model as a reactive value (tests pass one to inspect it);
+            default: a new model of ``settings``, owned by this component.
+        settings: Base config for a new model; default: from the environment.
+    """
+    initial = solara.use_memo(lambda: create_model(settings) if model is None else None, [])
+    own = solara.use_reactive(initial)
+    current = model if model is not None else own
+    base_settings = current.value.settings
+    rules = current.value.rules
+    params = solara.use_memo(
+        lambda: {
+            **start_params(base_settings.load()),
+            # Fixed (non-input) parameters: Reset passes them unchanged to the new model.
+            "rules": rules,
+            "settings": base_settings,
+        },
+        [],
+    )
+    SolaraViz(
+        current,
+        components=[],
+        model_params=params,
+        name="ecosim: e-commerce ecosystem",
+        play_interval=PLAY_INTERVAL_MS,
+    )
+    RulesSidebar(current)
+    Dashboard(current.value)
+
+
+@solara.component
+def Page() -> None:
+    """The page Solara serves (config from ``ecosim serve``'s environment variables)."""
+    EcosimApp()

@@ -1,0 +1,169 @@
+"""End-to-end test of ``ecosim serve`` in a real browser (Debian's chromium via Playwright).
+
+The server runs as a subprocess on a free loopback port; the test loads the page, moves a rule
+slider, clicks Step several times and checks that the shown day and a plotted metric changed,
+then saves a screenshot. Without chromium the test is skipped, except under CI (``CI`` set),
+where a missing browser is a failure: .ci/run installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT = 180.0  # s; the first start may fetch the browser assets from npm
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Small populations: the test checks behaviour, not speed.
+OVERRIDES = ["consumers.n=500", "merchants.n_initial=30", "consumers.offline_preference=2"]
+
+
+def _unavailable(reason: str) -> None:
+    """Skip locally, fail under CI (where the environment is supposed to be complete)."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Path of Debian's chromium (Playwright's own browser download does not work here)."""
+    path = shutil.which("chromium")
+    if path is None:
+        _unavailable("chromium not installed (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("playwright (Python) not installed")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_until_serving(proc: subprocess.Popen, url: str, log: Path) -> None:
+    """Poll the URL until it answers, the server dies, or START_TIMEOUT passes."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"ecosim serve exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"ecosim serve did not answer within {START_TIMEOUT:.0f} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``ecosim serve`` on a free loopback port; yields its URL; always stopped after."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    cmd = [sys.executable, "-m", "ecosim", "serve", "configs/baseline.yaml",
+           "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+    for override in OVERRIDES:
+        cmd += ["--set", override]
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_serving(proc, url, log)
+        first_line = log.read_text().splitlines()[0]
+        assert url in first_line  # the command prints the URL it serves
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+def _gmv_line(page) -> str:
+    """The drawn GMV line: the SVG path of the GMV chart's line marks."""
+    chart = page.locator(".vega-embed").filter(has_text="GMV and take rate")
+    lines = chart.locator("g.mark-line path")
+    return "|".join(lines.nth(i).get_attribute("d") or "" for i in range(lines.count()))
+
+
+def test_served_page_steps_and_steers_the_model(server: str, chromium: str, tmp_path: Path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1300})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(server, timeout=60_000)
+            day = page.locator(".ecosim-day")
+            expect(day).to_have_text("Day 0", timeout=60_000)
+
+            # Move a rule slider with the keyboard, as a user would: its label shows the
+            # value the server read back from the running model's config.
+            slider = page.locator(".v-slider").filter(has_text="Mall commission")
+            expect(slider).to_contain_text("Mall commission: 5.0%")
+            slider.get_by_role("slider").focus()
+            for _ in range(4):
+                page.keyboard.press("ArrowRight")  # one step is 0.5 percentage points
+            expect(slider).to_contain_text("Mall commission: 7.0%", timeout=20_000)
+
+            step = page.get_by_role("button", name="Step")
+            step.click()
+            expect(day).to_have_text("Day 1", timeout=30_000)
+            chart = page.locator(".vega-embed").filter(has_text="GMV and take rate")
+            expect(chart.locator("g.mark-line path").first).to_be_attached(timeout=30_000)
+            page.wait_for_timeout(500)  # Vega redraws 100 ms after a new spec arrives
+            before = _gmv_line(page)
+
+            for n in range(2, 5):
+                step.click()
+                # Wait for each day: a click while the step runs would be ignored.
+                expect(day).to_have_text(f"Day {n}", timeout=30_000)
+            expect(page.locator(".ecosim-kpi").first).to_contain_text("GMV")
+            # The plotted GMV line changes as the days arrive (bounded wait: Vega redraws
+            # a moment after the data does).
+            deadline = time.monotonic() + 20
+            after = _gmv_line(page)
+            while after == before and time.monotonic() < deadline:
+                page.wait_for_timeout(200)
+                after = _gmv_line(page)
+            assert before, "the GMV chart drew no line"
+            assert after != before, "the GMV line did not change after three more days"
+            # The slider kept its value through the steps (the rule is the model's now).
+            expect(slider).to_contain_text("Mall commission: 7.0%")
+            assert not errors, errors
+
+            shot_dir = Path(os.environ.get("ECOSIM_SCREENSHOT_DIR") or tmp_path)
+            shot_dir.mkdir(parents=True, exist_ok=True)
+            shot = shot_dir / "ecosim-serve.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 10_000
+        finally:
+            browser.close()
