@@ -54,10 +54,10 @@ class Calendar:
             return
         order = np.argsort(due, kind="stable")
         due_sorted = due[order]
-        days, starts = np.unique(due_sorted, return_index=True)
-        bounds = [*starts[1:], due_sorted.size]
-        for day, lo, hi in zip(days, starts, bounds, strict=True):
-            self._by_day[int(day)].append(take(batch, order[lo:hi]))
+        # Run boundaries of the sorted days (np.unique would hash them all again).
+        cut = np.flatnonzero(due_sorted[1:] != due_sorted[:-1]) + 1
+        for lo, hi in zip(np.r_[0, cut], np.r_[cut, due_sorted.size], strict=True):
+            self._by_day[int(due_sorted[lo])].append(take(batch, order[lo:hi]))
 
     def pop(self, day: int) -> dict[str, np.ndarray] | None:
         """Remove and return everything due on ``day`` (or earlier), None if nothing."""
