@@ -169,9 +169,10 @@ def collect(model: EcosystemModel) -> dict[str, float]:
     t = model.today
     mer = model.merchants
     live = mer.active
-    sales30 = recent_sum(mer.sales_hist, model.day, SALES_WINDOW)
-    h, cr4 = grouped_concentration(sales30[live], mer.category[live])
-    w = sales30[live]
+    # Open stores only: closed ones keep their rows, and summing them would cost per store
+    # that ever existed (issue 4).
+    w = recent_sum(mer.sales_hist, model.day, SALES_WINDOW, np.flatnonzero(live))
+    h, cr4 = grouped_concentration(w, mer.category[live])
     markup = (mer.price[live] - mer.wholesale[live]) / mer.wholesale[live]
     ref = np.array([c.reference_price for c in model.config.categories])[mer.category[live]]
     capacity = model.couriers.capacity(model.config.logistics.parcels_per_courier_day).sum()

@@ -129,7 +129,10 @@ def entry(model: EcosystemModel) -> None:
     mer = model.merchants
     cfg = model.config.merchants
     window = min(30, cfg.exit_window)
-    mean_profit = recent_sum(mer.profit_hist, model.day, window) / window
+    # Open stores only: closed ones keep their rows (issue 4, work grows with open stores).
+    open_rows = np.flatnonzero(mer.active)
+    mean_profit = np.zeros(mer.n)
+    mean_profit[open_rows] = recent_sum(mer.profit_hist, model.day, window, open_rows) / window
     for p in range(len(model.config.platforms)):
         for c in range(len(model.config.categories)):
             n_pot = model.rng.poisson(cfg.entry_rate)
