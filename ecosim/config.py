@@ -293,7 +293,12 @@ class MerchantsConfig(_Section):
         le=1e6,
     )
     entry_rate: float = P(
-        0.2, "entrants/day", "Potential entrants per day per platform and category.", ge=0, le=100
+        0.2,
+        "entrants/day per 10,000 households",
+        "Potential entrants per day per platform and category, in proportion to the population "
+        "(a market ten times as large draws ten times as many).",
+        ge=0,
+        le=100,
     )
     exit_window: int = P(
         60, "days", "Window over which sustained losses lead to exit.", ge=1, le=120

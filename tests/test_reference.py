@@ -79,8 +79,8 @@ def test_searches_choose_alike_on_a_frozen_market():
     model = EcosystemModel(cfg, rng=1)
     model.run(5)
     pages = ranking.build_pages(model)
-    category = int(np.argmax([pages[(0, c)].merchants.size for c in range(5)]))
-    assert pages[(0, category)].merchants.size > cfg.consumers.consideration_set
+    category = int(np.argmax([pages[(0, c)].length for c in range(5)]))
+    assert pages[(0, category)].length > cfg.consumers.consideration_set
     n = 24_000
     needs = {
         "consumer": np.tile(np.arange(200, dtype=np.int64), n // 200),

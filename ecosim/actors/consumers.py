@@ -177,7 +177,10 @@ class Consumer(mesa.Agent):
         cfg = model.config.consumers
         cons = model.consumers
         i = self.row
-        n_pool = page.merchants.size
+        sheet = page.merchants[0]
+        if page.n_niches > 1:  # the query this search is about
+            sheet = page.merchants[model.rng.integers(0, page.n_niches)]
+        n_pool = page.length
         k = min(cfg.consideration_set, n_pool)
         if k < n_pool:
             weights = np.exp(-cfg.position_decay * np.arange(n_pool))
@@ -189,14 +192,14 @@ class Consumer(mesa.Agent):
             model,
             platform,
             category,
-            page.merchants[looked][None, :],
+            sheet[looked][None, :],
             cons.trust[i : i + 1, None],
             alpha[:, None],
             cons.region[i : i + 1, None],
         )[0]
         offline = shopping.offline_value(model, category, alpha)
         pick, inclusive = shopping.choose(offline, values[:, None], model.rng.random(1))
-        merchant = int(page.merchants[looked[pick[0] - 1]]) if pick[0] > 0 else -1
+        merchant = int(sheet[looked[pick[0] - 1]]) if pick[0] > 0 else -1
         mu = shopping.logit_scale(model, category)
         surplus = float(mu / alpha[0] * (inclusive[0] - offline[0]))
         return merchant, looked, surplus

@@ -33,6 +33,7 @@ class MerchantTable(Table):
         self.add_column("flagship", dtype=bool)  # a manufacturer's own store
         self.add_column("region", dtype=np.int32)
         self.add_column("relevance")  # fixed listing trait used by ranking (z-score)
+        self.add_column("niche", dtype=np.int64)  # query niche key (see phases.ranking)
         self.add_column("quality_listed")
         self.add_column("quality_true")
         self.add_column("price")
@@ -103,6 +104,7 @@ def add_merchants(
     q_sd = np.array([cats[c].quality_sd for c in category])
     quality = np.clip(q_mean + q_sd * rng.standard_normal(n), 0.05, 1.0)
     relevance = rng.standard_normal(n)
+    niche = rng.integers(0, 2**31, n)
     if flagship_of is None:
         supplier = model.manufacturers.pick_supplier(category, rng)
     else:
@@ -135,6 +137,7 @@ def add_merchants(
         flagship=flagship_of is not None,
         region=region,
         relevance=relevance,
+        niche=niche,
         quality_listed=listed_quality,
         quality_true=true_quality,
         price=price,

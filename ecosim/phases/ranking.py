@@ -1,7 +1,12 @@
 """Platform ranking: organic scores and sponsored slots sold by generalized second-price auction.
 
-Each platform ranks each category's listings once a day; every shopper of that category on
-that platform looks at the same page (the consideration set is then drawn from its top).
+Each platform ranks each category's listings once a day. Shoppers search with different
+queries: a market of n listings has ``ceil(n / consideration_pool)`` query niches, each store
+belongs to one (``merchants.niche``), and the page of a niche lists the sponsored winners,
+then the niche's own stores by score, then the best of the rest, up to the pool. A shopper
+draws its niche at random and its consideration set from that page's top. So every store can
+be found by some query however large the market, as on a real marketplace's long tail, and a
+market's capacity for stores grows with its size instead of being fixed by the page length.
 """
 
 from __future__ import annotations
@@ -23,17 +28,28 @@ SALES_WINDOW = 30  # days of sales used by the ranking and the concentration met
 
 @dataclass
 class Page:
-    """A category's ranked listings on one platform, best first, sponsored slots on top.
+    """A category's ranked listings on one platform, one page per query niche.
 
     Attributes:
-        merchants: merchant rows in display order (at most the consideration pool).
-        n_sponsored: how many of the first rows are sponsored.
+        merchants: merchant rows in display order [niches, length], best first; the first
+            ``n_sponsored`` columns are the sponsored slots, the same on every niche's page.
+        n_sponsored: how many of the first positions are sponsored.
         cpc: price per click of each sponsored slot (RMB).
     """
 
     merchants: np.ndarray
     n_sponsored: int
     cpc: np.ndarray
+
+    @property
+    def n_niches(self) -> int:
+        """Number of query niches (pages) of the market."""
+        return self.merchants.shape[0]
+
+    @property
+    def length(self) -> int:
+        """Positions on each page."""
+        return self.merchants.shape[1]
 
 
 def recent_sum(
@@ -123,7 +139,7 @@ def build_pages(model: EcosystemModel) -> dict[tuple[int, int], Page]:
         for c, cat in enumerate(model.config.categories):
             rows = np.flatnonzero(live & (mer.category == c))
             if rows.size == 0:
-                pages[(p, c)] = Page(rows, 0, np.empty(0))
+                pages[(p, c)] = Page(rows.reshape(1, 0), 0, np.empty(0))
                 continue
             score = (
                 w.relevance * _z(mer.relevance[rows])
@@ -142,6 +158,13 @@ def build_pages(model: EcosystemModel) -> dict[tuple[int, int], Page]:
             organic = np.argsort(-score, kind="stable")
             if win.size:
                 organic = organic[~np.isin(organic, win)]
-            order = np.concatenate([win, organic])[:pool]
-            pages[(p, c)] = Page(rows[order], min(win.size, pool), cpc[:pool])
+            n_niches = max(1, -(-rows.size // pool))
+            niche = mer.niche[rows[organic]] % n_niches
+            length = min(pool, rows.size)
+            sheet = np.empty((n_niches, length), dtype=np.int64)
+            for q in range(n_niches):
+                mine = niche == q
+                order = np.concatenate([win, organic[mine], organic[~mine]])[:length]
+                sheet[q] = rows[order]
+            pages[(p, c)] = Page(sheet, min(win.size, length), cpc[:length])
     return pages

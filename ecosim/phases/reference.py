@@ -117,7 +117,7 @@ def shop(model: EcosystemModel, needs: dict, pages: dict[tuple[int, int], Page])
             gains.append(gain)
             for pos in looked:
                 if pos < page.n_sponsored:  # pay-per-click, expected clicks per look
-                    bill[page.merchants[pos]] += shopping.CLICK_THROUGH * page.cpc[pos]
+                    bill[page.merchants[0, pos]] += shopping.CLICK_THROUGH * page.cpc[pos]
         surplus += float(np.sum(gains))
         if page.n_sponsored:
             shopping.pay_clicks(model, p, bill)

@@ -91,8 +91,8 @@ def _inclusive_values(model, pages: dict[tuple[int, int], Page]) -> np.ndarray:
     k = model.config.consumers.consideration_set
     trust, alpha, region = model.typical_shopper()
     for (p, c), page in pages.items():
-        if page.merchants.size:
-            v = listing_values(model, p, c, page.merchants[None, :k], trust, alpha, region)
+        if page.merchants.size:  # the first niche's page stands for the market
+            v = listing_values(model, p, c, page.merchants[:1, :k], trust, alpha, region)
             iv[p, c] = np.logaddexp.reduce(v, axis=1)[0]
     return iv
 
@@ -121,7 +121,7 @@ def _charge_clicks(model, p: int, page: Page, pos: np.ndarray) -> None:
     """
     seen = pos[pos < page.n_sponsored]
     bill = np.bincount(
-        page.merchants[seen],
+        page.merchants[0, seen],  # sponsored slots are the same on every niche's page
         weights=CLICK_THROUGH * page.cpc[seen],
         minlength=model.merchants.n,
     )
@@ -321,16 +321,22 @@ def shop(model: EcosystemModel, needs: dict, pages: dict[tuple[int, int], Page])
         alpha = cons.price_sensitivity[shoppers]
         trust = cons.trust[shoppers]
         v0 = offline_value(model, c, alpha)
-        n_pool = page.merchants.size
+        n_pool = page.length
         k = min(cfg.consideration_set, n_pool)
         pos = consider(rng, idx.size, n_pool, k, cfg.position_decay)
-        terms = market_terms(model, p, c, page.merchants)
+        if page.n_niches == 1:
+            listings, local = page.merchants[0], pos
+        else:  # each shopper searches its own niche's page: map positions to listings
+            niche = rng.integers(0, page.n_niches, idx.size)
+            listings, inverse = np.unique(page.merchants, return_inverse=True)
+            local = inverse.reshape(page.merchants.shape)[niche[None, :], pos]
+        terms = market_terms(model, p, c, listings)
         v = candidate_values(
-            terms, pos, trust, price_coefficient(model, p, c, trust, alpha), cons.region[shoppers]
+            terms, local, trust, price_coefficient(model, p, c, trust, alpha), cons.region[shoppers]
         )
         pick, inclusive = choose(v0, v, rng.random(idx.size))
         online = np.flatnonzero(pick > 0)
-        chosen[idx[online]] = page.merchants[pos[pick[online] - 1, online]]
+        chosen[idx[online]] = listings[local[pick[online] - 1, online]]
         surplus += float((logit_scale(model, c) / alpha * (inclusive - v0)).sum())
         if page.n_sponsored:
             _charge_clicks(model, p, page, pos)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["best_response_prices", "charge_fixed_costs", "entry", "exit_losers", "set_prices"]
 
 ADAPTIVE_STEP = 0.03  # relative price change per review under adaptive pricing
+EXIT_REVIEW = 30  # days between a store's reviews of whether to stay open
 
 
 def _unit_cost(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
@@ -135,7 +136,7 @@ def entry(model: EcosystemModel) -> None:
     mean_profit[open_rows] = recent_sum(mer.profit_hist, model.day, window, open_rows) / window
     for p in range(len(model.config.platforms)):
         for c in range(len(model.config.categories)):
-            n_pot = model.rng.poisson(cfg.entry_rate)
+            n_pot = model.rng.poisson(cfg.entry_rate * model.consumers.n / 10_000)
             if n_pot == 0:
                 continue
             market = np.flatnonzero(mer.active & mer.listed[:, p] & (mer.category == c))
@@ -158,13 +159,18 @@ def entry(model: EcosystemModel) -> None:
 
 
 def exit_losers(model: EcosystemModel) -> None:
-    """Stores with losses over the exit window, or no cash, close."""
+    """Stores without cash close at once; stores that lost money over the last exit window
+    close at their monthly review (staggered across stores, like price reviews, so that
+    stores opened together are not all judged on the same day)."""
     mer = model.merchants
     cfg = model.config.merchants
     live = np.flatnonzero(mer.active & ~mer.flagship)
-    old = model.day - mer.entry_day[live] >= cfg.exit_window
-    losing = recent_sum(mer.profit_hist[live], model.day, cfg.exit_window) < 0
     broke = model.ledger.balances["merchants"][live] < 0
-    out = live[(old & losing) | broke]
+    review = (live + model.day) % EXIT_REVIEW == 0
+    old = model.day - mer.entry_day[live] >= cfg.exit_window
+    judged = np.flatnonzero(review & old)
+    losing = np.zeros(live.size, dtype=bool)
+    losing[judged] = recent_sum(mer.profit_hist[live[judged]], model.day, cfg.exit_window) < 0
+    out = live[losing | broke]
     if out.size:
         model.close_stores(out, forfeit=False)
