@@ -22,6 +22,7 @@ from ecosim.viz.app import EcosimApp, create_model
 from ecosim.viz.charts import TIME_SERIES, network_spec, time_series_spec
 from ecosim.viz.controls import RULES, AppSettings, EcosimVizModel, RuleBook
 from ecosim.viz.layout import NetworkLayout
+from ecosim.viz.vega_view import VegaView
 
 # Small enough for a fast test, online enough that every day has orders.
 SMALL = ("consumers.n=500", "merchants.n_initial=30", "consumers.offline_preference=2")
@@ -49,8 +50,12 @@ def _day_text(rc) -> str:
 
 
 def _charts(rc) -> dict[str, dict]:
-    """Vega-Lite specs on the page, by chart title."""
-    return {w.spec["title"]: w.spec for w in rc.find(solara.widgets.VegaLite).widgets if w.spec}
+    """Vega-Lite specs on the page (with the data the browser received), by chart title."""
+    return {
+        w.spec["title"]: {**w.spec, "datasets": w.datasets}
+        for w in rc.find(VegaView).widgets
+        if w.spec
+    }
 
 
 def _slider(rc, label_start: str) -> v.Slider:

@@ -20,7 +20,6 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 import solara
-import solara.widgets
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
@@ -41,6 +40,7 @@ from ecosim.viz.controls import (
     start_params,
 )
 from ecosim.viz.layout import NetworkLayout
+from ecosim.viz.vega_view import VegaView
 
 __all__ = ["ChartSpec", "Dashboard", "EcosimApp", "Page", "RulesCard", "VegaChart", "create_model"]
 
@@ -66,7 +66,8 @@ class ChartSpec:
     than simulating the day. Boxed, the spec is passed through untouched.
 
     Args:
-        spec: The Vega-Lite spec, or None when the chart has nothing to show.
+        spec: The Vega-Lite spec with its data in ``datasets``, or None when the chart has
+            nothing to show.
     """
 
     __slots__ = ("spec",)
@@ -77,7 +78,7 @@ class ChartSpec:
 
 @solara.component
 def VegaChart(chart: ChartSpec, missing: str = "not available") -> Any:
-    """A Vega-Lite chart from a boxed spec dict (no Altair validation on the way).
+    """A Vega-Lite chart that streams new data into the drawn chart.
 
     Args:
         chart: The spec; a new box each frame (the widget is updated in place).
@@ -90,11 +91,16 @@ def VegaChart(chart: ChartSpec, missing: str = "not available") -> Any:
 
 @solara.component
 def _VegaWidget(chart: ChartSpec) -> Any:
-    el = solara.widgets.VegaLite.element()
+    el = VegaView.element()
 
     def push() -> None:
-        # Set the spec on the live widget directly, for the reason in ChartSpec.
-        solara.get_widget(el).spec = chart.spec
+        # Set the traits on the live widget directly, for the reason in ChartSpec. The
+        # structure rarely changes (traitlets sends it only when it differs); the data does.
+        widget = solara.get_widget(el)
+        spec = chart.spec or {}
+        with widget.hold_sync():
+            widget.spec = {k: val for k, val in spec.items() if k != "datasets"}
+            widget.datasets = spec.get("datasets", {})
 
     solara.use_effect(push, [chart])
     return el
