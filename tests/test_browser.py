@@ -9,6 +9,7 @@ where a missing browser is a failure: .ci/run installs it.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -158,6 +159,19 @@ def test_served_page_steps_and_steers_the_model(server: str, chromium: str, tmp_
             assert after != before, "the GMV line did not change after three more days"
             # The slider kept its value through the steps (the rule is the model's now).
             expect(slider).to_contain_text("Mall commission: 7.0%")
+
+            # Play runs days on its own until Pause; Reset starts a new run at day 0.
+            page.get_by_role("button", name="▶").click()
+            expect(day).to_have_text(re.compile(r"Day ([89]|\d\d+)$"), timeout=60_000)
+            page.get_by_role("button", name="❚❚").click()
+            expect(step).to_be_enabled(timeout=10_000)  # Step is disabled while playing
+            page.wait_for_timeout(500)  # a day already under way when Pause came may finish
+            paused_at = day.inner_text()
+            page.wait_for_timeout(1000)
+            assert day.inner_text() == paused_at, "days kept coming after Pause"
+            page.get_by_role("button", name="Reset").click()
+            expect(day).to_have_text("Day 0", timeout=30_000)
+            expect(slider).to_contain_text("Mall commission: 7.0%")  # Reset keeps the rules
             assert not errors, errors
 
             shot_dir = Path(os.environ.get("ECOSIM_SCREENSHOT_DIR") or tmp_path)
