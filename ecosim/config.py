@@ -180,6 +180,14 @@ class ConsumersConfig(_Section):
     multihoming_share: float = P(
         0.3, "share", "Share of households that shop on every platform.", ge=0, le=1
     )
+    platform_switch_rate: float = P(
+        0.01,
+        "probability per search",
+        "Chance a single-homing household reconsiders its platform when it shops, picking by "
+        "logit over the platforms' offers (so platforms can win or lose households).",
+        ge=0,
+        le=1,
+    )
     reorder_point_days: float = P(
         3.0,
         "days",
@@ -406,6 +414,14 @@ class PlatformConfig(_Section):
     mall: TierConfig = Field(
         default_factory=lambda: TierConfig(commission_rate=0.05, annual_fee=30_000, deposit=10_000),
         description="Fees of the mall (B2C) tier.",
+    )
+    mall_assurance: float = P(
+        0.5,
+        "0..1",
+        "Share of the gap between a shopper's trust and full trust that the mall tier's "
+        "guarantees (deposit, vetting, authenticity promise) close for mall stores.",
+        ge=0,
+        le=1,
     )
     ad_reserve_price: float = P(
         0.1, "RMB/click", "Reserve price of the sponsored-slot auction.", ge=0, le=1e4

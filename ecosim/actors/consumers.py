@@ -141,22 +141,33 @@ class Consumer(mesa.Agent):
                 for _ in range(int(model.rng.poisson(rate))):
                     found.append((i, c, -1, -1))
 
-    def choose_platform(self, category: int, inclusive: np.ndarray) -> int:
-        """Platform to search for ``category``: the home platform, or for a multi-homer the
-        best by inclusive value (log-sum of a typical page) plus a Gumbel taste shock.
+    def choose_platform(
+        self, category: int, inclusive: np.ndarray, reconsider: bool = False
+    ) -> int:
+        """Platform to search for ``category``: the home platform, or for a multi-homer (or a
+        single-homer reconsidering its home, who then moves there) the best by inclusive
+        value (log-sum of a typical page) plus a Gumbel taste shock.
 
         Args:
             category: category index.
             inclusive: inclusive value of each (platform, category) market (logit units).
+            reconsider: a single-homer picks its home afresh.
 
         Returns:
             Platform index, or -1 when no platform lists the category.
         """
-        home = int(self.model.consumers.home[self.row])
-        if home >= 0:
+        cons = self.model.consumers
+        home = int(cons.home[self.row])
+        if home >= 0 and not reconsider:
             return home
         util = inclusive[:, category] + self.model.rng.gumbel(size=inclusive.shape[0])
-        return int(np.argmax(util)) if np.isfinite(util).any() else -1
+        if not np.isfinite(util).any():
+            return -1
+        best = int(np.argmax(util))
+        if home >= 0:
+            cons.home[self.row] = best
+            self.model.today["platform_switches"] += 1.0
+        return best
 
     def choose_listing(self, platform: int, category: int, page) -> tuple[int, np.ndarray, float]:
         """Search one page: draw the consideration set, then pick by multinomial logit

@@ -98,9 +98,15 @@ def shop(model: EcosystemModel, needs: dict, pages: dict[tuple[int, int], Page])
     n_categories = len(model.config.categories)
     inclusive = shopping._inclusive_values(model, pages)
     platform = np.full(n, -1, dtype=np.int64)
-    for j in range(n):
+    home = model.consumers.home[needs["consumer"]]
+    rate = model.config.consumers.platform_switch_rate
+    reconsider = np.zeros(n, dtype=bool)
+    if len(model.config.platforms) > 1 and rate > 0:
+        reconsider = (home >= 0) & (model.rng.random(n) < rate)
+    # multi-homers choose first, then single-homers who reconsider (the fast path's order)
+    for j in [*np.flatnonzero(~reconsider), *np.flatnonzero(reconsider)]:
         agent = agents[int(needs["consumer"][j])]
-        platform[j] = agent.choose_platform(int(needs["category"][j]), inclusive)
+        platform[j] = agent.choose_platform(int(needs["category"][j]), inclusive, reconsider[j])
     market = np.where(platform >= 0, platform * n_categories + needs["category"], -1)
     chosen = np.full(n, -1, dtype=np.int64)
     surplus = 0.0

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from ecosim.actors.merchants import MALL
 from ecosim.orders import take
 
 if TYPE_CHECKING:
@@ -52,6 +53,19 @@ def refund_chance(model: EcosystemModel, p: int) -> float:
     return plat.dispute_buyer_bias if plat.escrow else plat.refund_without_escrow
 
 
+def unrefunded_share(model: EcosystemModel, p: int) -> float:
+    """Share of a bad purchase's price a shopper expects to lose for good on platform ``p``:
+    it disputes with ``dispute_prob`` and then wins a refund with the platform's chance."""
+    return 1 - model.config.consumers.dispute_prob * refund_chance(model, p)
+
+
+def effective_trust(model: EcosystemModel, p: int, trust, mall):
+    """Trust in a listing: for mall stores the tier's guarantees close ``mall_assurance`` of
+    the gap between the shopper's trust and full trust."""
+    assurance = model.config.platforms[p].mall_assurance
+    return np.where(mall, assurance + (1 - assurance) * trust, trust)
+
+
 def listing_values(model, p, c, cand, trust, alpha, region):
     """Deterministic utilities (logit units) of candidate listings ``cand`` [S, K].
 
@@ -62,7 +76,8 @@ def listing_values(model, p, c, cand, trust, alpha, region):
     cat = model.config.categories[c]
     mu = logit_scale(model, c)
     shown, count = model.display[p]
-    risk = (1 - trust) * (1 - refund_chance(model, p))
+    trust = effective_trust(model, p, trust, mer.tier[cand] == MALL)
+    risk = (1 - trust) * unrefunded_share(model, p)
     eq = expected_quality(shown[cand], count[cand], mer.quality_listed[cand], trust)
     days = model.delivery_estimate(mer.region[cand], region, mer.courier[cand])
     price = mer.price[cand]
@@ -99,16 +114,26 @@ def _inclusive_values(model, pages: dict[tuple[int, int], Page]) -> np.ndarray:
 
 def _choose_platform(model, needs, pages) -> np.ndarray:
     """Platform of each shopping need: the home platform, or for multi-homers the best one."""
-    home = model.consumers.home[needs["consumer"]].astype(np.int64)
+    cons = model.consumers
+    home = cons.home[needs["consumer"]].astype(np.int64)
     multi = np.flatnonzero(home < 0)
-    if multi.size:
+    rate = model.config.consumers.platform_switch_rate
+    switch = np.empty(0, dtype=np.int64)
+    if len(model.config.platforms) > 1 and rate > 0:
+        # single-homers occasionally reconsider where to shop, and move for good
+        switch = np.flatnonzero((home >= 0) & (model.rng.random(home.size) < rate))
+    pick = np.concatenate([multi, switch])
+    if pick.size:
         iv = _inclusive_values(model, pages)
         n_p = iv.shape[0]
-        shock = model.rng.gumbel(size=(multi.size, n_p))
-        util = iv[:, needs["category"][multi]].T + shock
+        shock = model.rng.gumbel(size=(pick.size, n_p))
+        util = iv[:, needs["category"][pick]].T + shock
         best = np.argmax(util, axis=1)
         has_any = np.isfinite(util).any(axis=1)
-        home[multi] = np.where(has_any, best, -1)
+        home[pick] = np.where(has_any, best, -1)
+        moved = switch[has_any[multi.size :]]
+        cons.home[needs["consumer"][moved]] = home[moved]
+        model.today["platform_switches"] += float(moved.size)
     return home
 
 
@@ -140,8 +165,9 @@ def pay_clicks(model: EcosystemModel, p: int, bill: np.ndarray) -> None:
 class MarketTerms(NamedTuple):
     """The shopper-independent parts of the utilities of one page's listings (logit units).
 
-    For shopper i and listing j on the page, ``v_ij = base[j, region_i] + trust_i *
-    trust_coef[j] - price_coef_i * price[j]`` (see :func:`price_coefficient`); this equals
+    For shopper i and listing j on the page, with t_ij = assurance_j + (1 - assurance_j)
+    trust_i the shopper's trust in the listing, ``v_ij = base[j, region_i] + t_ij *
+    trust_coef[j] - a_i (1 + risk_factor (1 - t_ij)) price[j] / mu``; this equals
     :func:`listing_values` up to rounding, computed once per market and day instead of once
     per shopper and listing.
     """
@@ -149,6 +175,9 @@ class MarketTerms(NamedTuple):
     price: np.ndarray  # [L] RMB
     trust_coef: np.ndarray  # [L] utility of the trust-weighted listed quality
     base: np.ndarray  # [L, regions] rating-based quality minus delivery wait
+    assurance: np.ndarray  # [L] share of the trust gap the listing's tier closes
+    risk_factor: float  # trust_weight x share of a bad purchase's price lost for good
+    mu: float  # logit scale (RMB)
 
 
 def market_terms(model: EcosystemModel, p: int, c: int, listings: np.ndarray) -> MarketTerms:
@@ -169,25 +198,24 @@ def market_terms(model: EcosystemModel, p: int, c: int, listings: np.ndarray) ->
     base = (rated[:, None] - cfg.delivery_weight * ref * days) / mu
     trust_coef = cfg.quality_weight * ref * PRIOR_RATINGS * mer.quality_listed[listings]
     trust_coef = trust_coef / denom / mu
-    return MarketTerms(mer.price[listings], trust_coef, base)
+    assurance = np.where(mer.tier[listings] == MALL, model.config.platforms[p].mall_assurance, 0)
+    risk_factor = cfg.trust_weight * unrefunded_share(model, p)
+    return MarketTerms(mer.price[listings], trust_coef, base, assurance, risk_factor, mu)
 
 
-def price_coefficient(model: EcosystemModel, p: int, c: int, trust, alpha):
-    """Utility lost per RMB of price (1/RMB), risk of fraud included, per shopper."""
-    risk = (1 - trust) * (1 - refund_chance(model, p))
-    return alpha * (1 + model.config.consumers.trust_weight * risk) / logit_scale(model, c)
-
-
-def candidate_values(terms: MarketTerms, pos, trust, price_coef, region) -> np.ndarray:
+def candidate_values(terms: MarketTerms, pos, trust, alpha, region) -> np.ndarray:
     """Utilities (logit units) of the listings at page positions ``pos`` [K, S].
 
-    ``trust``, ``price_coef`` and ``region`` are the shoppers' values [S]. Arrays are laid
-    out one row per option and one column per shopper, so that reductions over options run
-    along axis 0, vectorized across shoppers.
+    ``trust``, ``alpha`` (price sensitivity) and ``region`` are the shoppers' values [S].
+    Arrays are laid out one row per option and one column per shopper, so that reductions
+    over options run along axis 0, vectorized across shoppers.
     """
     n_regions = terms.base.shape[1]
     base = terms.base.ravel()[pos * n_regions + region]
-    return base + trust * terms.trust_coef[pos] - price_coef * terms.price[pos]
+    assurance = terms.assurance[pos]
+    trust_in = assurance + (1 - assurance) * trust
+    price_coef = alpha * (1 + terms.risk_factor * (1 - trust_in)) / terms.mu
+    return base + trust_in * terms.trust_coef[pos] - price_coef * terms.price[pos]
 
 
 def _look(rng: np.random.Generator, shape: tuple[int, int], decay: float, n_pool: int):
@@ -331,9 +359,7 @@ def shop(model: EcosystemModel, needs: dict, pages: dict[tuple[int, int], Page])
             listings, inverse = np.unique(page.merchants, return_inverse=True)
             local = inverse.reshape(page.merchants.shape)[niche[None, :], pos]
         terms = market_terms(model, p, c, listings)
-        v = candidate_values(
-            terms, local, trust, price_coefficient(model, p, c, trust, alpha), cons.region[shoppers]
-        )
+        v = candidate_values(terms, local, trust, alpha, cons.region[shoppers])
         pick, inclusive = choose(v0, v, rng.random(idx.size))
         online = np.flatnonzero(pick > 0)
         chosen[idx[online]] = listings[local[pick[online] - 1, online]]

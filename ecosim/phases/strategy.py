@@ -20,7 +20,13 @@ import numpy as np
 from ecosim.actors.merchants import MALL, add_merchants
 from ecosim.actors.platforms import tier_rates
 from ecosim.phases.ranking import recent_sum
-from ecosim.phases.shopping import listing_values, logit_scale, offline_value, refund_chance
+from ecosim.phases.shopping import (
+    effective_trust,
+    listing_values,
+    logit_scale,
+    offline_value,
+    unrefunded_share,
+)
 
 if TYPE_CHECKING:
     from ecosim.model import EcosystemModel
@@ -73,7 +79,8 @@ def best_response_prices(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
             share[market] = weight / (np.exp(v0 - top) + weight.sum())
             mine = rows[sel]
             s = share[mine]
-            risk = (1 - trust[0, 0]) * (1 - refund_chance(model, p))
+            mall = mer.tier[mine] == MALL
+            risk = (1 - effective_trust(model, p, trust[0, 0], mall)) * unrefunded_share(model, p)
             mu_eff = logit_scale(model, c) / (1 + ccfg.trust_weight * risk)
             t = _fee_rate(model, mine)
             out[sel] = _unit_cost(model, mine) / (1 - t) + mu_eff / (1 - s)
