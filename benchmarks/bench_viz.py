@@ -154,7 +154,7 @@ def bench_browser(
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, headless=True,
                                          args=CHROMIUM_ARGS)  # fmt: skip
-            page = browser.new_page(viewport={"width": 1600, "height": 1250})
+            page = browser.new_page(viewport={"width": 1600, "height": 1640})
             page.goto(url, timeout=60_000)
             day = page.locator(".ecosim-day")
             expect(day).to_have_text("Day 0", timeout=60_000)

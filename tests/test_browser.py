@@ -94,8 +94,9 @@ def server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait_until_serving(proc, url, log)
-        first_line = log.read_text().splitlines()[0]
-        assert url in first_line  # the command prints the URL it serves
+        # The command prints the URL it serves (after any asset download messages).
+        assert any(line.startswith("ecosim: serving") and url in line
+                   for line in log.read_text().splitlines()), log.read_text()  # fmt: skip
         yield url
     finally:
         proc.terminate()

@@ -24,15 +24,9 @@ from pathlib import Path
 
 __all__ = ["install_assets", "missing_assets", "proxy_cache_dir", "required_assets"]
 
-# Widgets the app uses load these from the CDN besides what the page template names:
-# solara.FigureAltair (Vega, Vega-Lite, Vega-Embed) and solara.GridDraggable, which Mesa's
-# SolaraViz lays its components out with. The specs are the exact URL prefixes they request.
-_WIDGET_ASSETS = (
-    "vega@5",
-    "vega-lite@5",
-    "vega-embed@6",
-    "@widgetti/vue-grid-layout@2.3.13-alpha.2",
-)
+# The app's charts (ecosim.viz.vega_view, like solara.FigureAltair) load these from the CDN
+# besides what the page template names; the specs are the exact URL prefixes they request.
+_WIDGET_ASSETS = ("vega@5", "vega-lite@5", "vega-embed@6")
 
 # ``{{cdn}}/@widgetti/solara-vuetify3-app@5.2.0/dist/...`` in Solara's page template.
 _TEMPLATE_SPEC = re.compile(r"\{\{\s*cdn\s*\}\}/((?:@[\w.-]+/)?[\w.-]+@[\w.+-]+)/")
@@ -49,14 +43,19 @@ def required_assets() -> list[str]:
     """Package specs (``name@version``) the served page requests through the CDN proxy.
 
     The page template's specs are read from the installed Solara, so an upgrade of Solara
-    that moves to a new app version is followed without editing this file.
+    that moves to a new app version is followed without editing this file. The template
+    names a Vue 2 and a Vue 3 build of Solara's app; only the one the installed ipyvue
+    needs (as Solara's server decides) is kept, which saves 60 MB.
     """
+    import ipyvue
     import solara.server
 
     specs: list[str] = []
     templates = Path(solara.server.__file__).parent / "templates"
     for template in sorted(templates.glob("*.j2")):
         specs += _TEMPLATE_SPEC.findall(template.read_text())
+    unused_app = "solara-vuetify-app@" if ipyvue.__version__.startswith("3") else "-vuetify3-app@"
+    specs = [s for s in specs if unused_app not in s]
     from solara.server import settings
 
     if settings.assets.fontawesome_enabled:
