@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
-from ecosim.actors.table import Table
+from ecosim.actors.table import RowAgent, Table
 
 if TYPE_CHECKING:
     from ecosim.model import EcosystemModel
@@ -77,16 +76,12 @@ def create_consumers(model: EcosystemModel) -> ConsumerTable:
     return table
 
 
-class Consumer(mesa.Agent):
+class Consumer(RowAgent):
     """A household, as a Mesa agent: a view onto row ``row`` of ``model.consumers``.
 
     The fast model never steps these objects; :meth:`step` is the plain-Mesa reference path
     (``consumer_path: reference``), used to check the columnar phases on small populations.
     """
-
-    def __init__(self, model: EcosystemModel, row: int) -> None:
-        super().__init__(model)
-        self.row = row
 
     @property
     def trust(self) -> float:

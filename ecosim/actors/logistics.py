@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
-from ecosim.actors.table import Table
+from ecosim.actors.table import RowAgent, Table
 
 if TYPE_CHECKING:
     from ecosim.model import EcosystemModel
@@ -47,12 +46,8 @@ def create_couriers(model: EcosystemModel) -> LogisticsTable:
     return table
 
 
-class LogisticsFirm(mesa.Agent):
+class LogisticsFirm(RowAgent):
     """A courier firm, as a Mesa agent: a view onto row ``row`` of ``model.couriers``."""
-
-    def __init__(self, model: EcosystemModel, row: int) -> None:
-        super().__init__(model)
-        self.row = row
 
     @property
     def couriers(self) -> int:

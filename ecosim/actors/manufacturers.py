@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
-from ecosim.actors.table import Table
+from ecosim.actors.table import RowAgent, Table
 
 if TYPE_CHECKING:
     from ecosim.model import EcosystemModel
@@ -66,12 +65,8 @@ def create_manufacturers(model: EcosystemModel) -> ManufacturerTable:
     return table
 
 
-class Manufacturer(mesa.Agent):
+class Manufacturer(RowAgent):
     """A manufacturer, as a Mesa agent: a view onto row ``row`` of ``model.manufacturers``."""
-
-    def __init__(self, model: EcosystemModel, row: int) -> None:
-        super().__init__(model)
-        self.row = row
 
     @property
     def unit_cost(self) -> float:

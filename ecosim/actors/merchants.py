@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
-from ecosim.actors.table import Table
+from ecosim.actors.table import RowAgent, Table
 
 if TYPE_CHECKING:
     from ecosim.model import EcosystemModel
@@ -166,12 +165,8 @@ def add_merchants(
     return rows
 
 
-class Merchant(mesa.Agent):
+class Merchant(RowAgent):
     """A store, as a Mesa agent: a view onto row ``row`` of ``model.merchants``."""
-
-    def __init__(self, model: EcosystemModel, row: int) -> None:
-        super().__init__(model)
-        self.row = row
 
     @property
     def price(self) -> float:

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
 from ecosim.actors.merchants import MALL
-from ecosim.actors.table import Table
+from ecosim.actors.table import RowAgent, Table
 
 if TYPE_CHECKING:
     from ecosim.config import PlatformConfig
-    from ecosim.model import EcosystemModel
 
 __all__ = ["Platform", "PlatformTable", "displayed_rating", "tier_rates"]
 
@@ -56,12 +54,8 @@ def displayed_rating(
     return (rating_sum + m * prior) / (rating_count + m), rating_count + m
 
 
-class Platform(mesa.Agent):
+class Platform(RowAgent):
     """A platform, as a Mesa agent: a view onto row ``row`` of ``model.platforms``."""
-
-    def __init__(self, model: EcosystemModel, row: int) -> None:
-        super().__init__(model)
-        self.row = row
 
     @property
     def rules(self) -> PlatformConfig:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
 from ecosim.actors.merchants import SERVICE_TYPES
-from ecosim.actors.table import Table
+from ecosim.actors.table import RowAgent, Table
 
 if TYPE_CHECKING:
     from ecosim.model import EcosystemModel
@@ -39,12 +38,8 @@ def create_providers(model: EcosystemModel) -> ServiceTable:
     return table
 
 
-class ServiceProvider(mesa.Agent):
+class ServiceProvider(RowAgent):
     """A service provider, as a Mesa agent: a view onto row ``row`` of ``model.providers``."""
-
-    def __init__(self, model: EcosystemModel, row: int) -> None:
-        super().__init__(model)
-        self.row = row
 
     @property
     def kind(self) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import mesa
 import numpy as np
 
-__all__ = ["Table"]
+__all__ = ["RowAgent", "Table"]
 
 
 class Table:
@@ -67,3 +68,15 @@ class Table:
     def columns(self) -> list[str]:
         """Names of the columns."""
         return list(self._columns)
+
+
+class RowAgent(mesa.Agent):
+    """A Mesa agent that is a view onto row ``row`` of its actor's table.
+
+    The state lives in the table's columns (fast, vectorized phases); the agent object gives
+    Mesa's per-agent interface to one row without copying it.
+    """
+
+    def __init__(self, model: mesa.Model, row: int) -> None:
+        super().__init__(model)
+        self.row = row
