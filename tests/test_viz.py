@@ -279,3 +279,10 @@ def test_time_series_skip_missing_columns_and_turn_nan_into_none():
     employment = next(ts for ts in TIME_SERIES if ts.title.startswith("Employment"))
     assert time_series_spec(frame, employment) is None
     assert time_series_spec(frame.iloc[:0], TIME_SERIES[0]) is None
+
+
+def test_seed_that_is_not_a_whole_number_is_refused():
+    with pytest.raises(ValueError, match="Seed must be a whole number"):
+        EcosimVizModel(seed="12a", settings=SETTINGS)
+    with pytest.raises(ValueError, match="Seed must be a whole number"):
+        EcosimVizModel(seed="-3", settings=SETTINGS)

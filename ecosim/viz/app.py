@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import networkx as nx
 import pandas as pd
 import solara
 from mesa.visualization import SolaraViz
@@ -202,9 +201,7 @@ def Dashboard(model: EcosimVizModel) -> None:
     update_counter.get()  # redraw whenever SolaraViz's Step/Play/Reset bumps the counter
     # One layout per model, extended frame by frame (never recomputed).
     layout = solara.use_memo(NetworkLayout, [model])
-    frame = model.timeseries().reset_index()
-    table = model.merchant_table()
-    graph: nx.DiGraph = model.network()
+    frame, table, graph = model.views()
     pos = layout.update(graph)
     n_platforms = len(model.config.platforms)
 

@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
+import pandas as pd
+
 from ecosim.config import EcosimConfig, get_dotted, load_config, parse_override
 from ecosim.model import EcosystemModel
 
@@ -207,7 +210,10 @@ class EcosimVizModel(EcosystemModel):
                  "iot_adoption": iot_adoption}  # fmt: skip
         extra = {START[k].key: v for k, v in start.items() if v is not None and v != ""}
         if "seed" in extra:
-            extra["seed"] = int(str(extra["seed"]).strip())
+            text = str(extra["seed"]).strip()
+            if not text.isdigit():
+                raise ValueError(f"Seed must be a whole number >= 0, got {text!r}")
+            extra["seed"] = int(text)
         if rules is not None:
             extra.update(rules.overrides())
         config = settings.load(extra)
@@ -240,6 +246,13 @@ class EcosimVizModel(EcosystemModel):
             setattr(parent, leaf, value)  # validate_assignment checks type and range
             if self.rules is not None:
                 self.rules.values[name] = getattr(parent, leaf)
+
+    def views(self) -> tuple[pd.DataFrame, pd.DataFrame, nx.DiGraph]:
+        """Metrics by day (with a ``day`` column), the store table and the network, read
+        together between two days (with *Use threads*, SolaraViz redraws while the next day
+        runs)."""
+        with self._lock:
+            return self.timeseries().reset_index(), self.merchant_table(), self.network()
 
     def rule(self, name: str) -> Any:
         """The running model's current value of a rule."""
