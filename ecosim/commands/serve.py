@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "config",
         nargs="?",
+        metavar="CONFIG",
         help=f"YAML config file (default {DEFAULT_CONFIG} if present, else built-in defaults)",
     )
     p.add_argument("--port", type=int, default=8765, help="TCP port (default 8765; 0: any free)")
