@@ -126,7 +126,7 @@ class EcosystemModel(mesa.Model):
         self._open_initial_stores()
         self._init_labour()
         self._give_devices()
-        self.consumer_agents = [Consumer(self, i) for i in range(n)]
+        self._consumer_agents: list[Consumer] | None = None  # built on first use
         self.manufacturer_agents = [Manufacturer(self, i) for i in range(self.manufacturers.n)]
         self.courier_agents = [LogisticsFirm(self, i) for i in range(self.couriers.n)]
         self.platform_agents = [Platform(self, i) for i in range(self.platforms.n)]
@@ -235,6 +235,21 @@ class EcosystemModel(mesa.Model):
         if len(self.config.platforms) > 1:
             names += [f"platform_share_{p.name}" for p in self.config.platforms]
         return names
+
+    @property
+    def consumer_agents(self) -> list[Consumer]:
+        """The households as Mesa agents (views onto rows of ``consumers``).
+
+        Built on first use: the columnar phases never need them, and a million of them take
+        seconds and hundreds of MB to create.
+        """
+        if self._consumer_agents is None:
+            self._consumer_agents = [Consumer(self, i) for i in range(self.consumers.n)]
+        return self._consumer_agents
+
+    @consumer_agents.setter
+    def consumer_agents(self, agents: list[Consumer]) -> None:
+        self._consumer_agents = agents
 
     # ------------------------------------------------------------------ helpers for phases
     def typical_shopper(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

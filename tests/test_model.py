@@ -128,3 +128,18 @@ def test_network_mirrors_the_state(small_model):
     assert edges.count("service") == ((mer.provider >= 0) & mer.active[:, None]).sum()
     sales = sum(d["sales"] for _, d in g.nodes(data=True) if d["kind"] == "merchant")
     assert sales == pytest.approx(small_model.merchant_table()["sales_30d"].sum())
+
+
+def test_agents_are_mesa_views_onto_the_columns(small_model):
+    from ecosim.actors.consumers import Consumer
+    from ecosim.actors.merchants import Merchant
+
+    model = small_model
+    assert Consumer not in model.agents_by_type  # households' agents are built on first use
+    household = model.consumer_agents[5]
+    assert len(model.agents_by_type[Consumer]) == model.consumers.n
+    model.consumers.trust[5] = 0.123
+    assert household.trust == 0.123 and household.cash == model.ledger.balances["households"][5]
+    stores = model.agents_by_type[Merchant]
+    assert len(stores) == model.merchants.active.sum()  # closed stores' agents are removed
+    assert all(a.active for a in stores)
