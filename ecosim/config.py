@@ -462,7 +462,11 @@ class PlatformConfig(_Section):
         0.2, "probability", "Chance a dispute ends in a refund without escrow.", ge=0, le=1
     )
     data_service_price: float = P(
-        10.0, "RMB/day", "Price of the platform's data (and IoT hosting) service.", ge=0, le=1e6
+        10.0,
+        "RMB/day",
+        "Daily price of the platform's usage-data service to a manufacturer (paid to platform 0).",
+        ge=0,
+        le=1e6,
     )
     iot_hosting_fee: float = P(
         0.5, "RMB/order", "Fee per IoT-device order charged to the device maker.", ge=0, le=1e4

@@ -21,7 +21,13 @@ import pandas as pd
 from ecosim.actors.consumers import Consumer, create_consumers
 from ecosim.actors.logistics import LogisticsFirm, create_couriers
 from ecosim.actors.manufacturers import Manufacturer, create_manufacturers
-from ecosim.actors.merchants import MARKETPLACE, SERVICE_TYPES, Merchant, add_merchants
+from ecosim.actors.merchants import (
+    MARKETPLACE,
+    ONLINE_GUESS,
+    SERVICE_TYPES,
+    Merchant,
+    add_merchants,
+)
 from ecosim.actors.offline import OfflineRetail
 from ecosim.actors.platforms import Platform, PlatformTable
 from ecosim.actors.services import ServiceProvider, create_providers
@@ -169,7 +175,7 @@ class EcosystemModel(mesa.Model):
 
     def _init_labour(self) -> None:
         """First workloads from expected volumes, then firms hire what they need."""
-        guess = 0.15  # share of demand expected online before anything is known
+        guess = ONLINE_GUESS  # share of demand expected online before anything is known
         self.offline_staff = np.zeros(1, dtype=np.int64)
         self.other_staff = np.zeros(1, dtype=np.int64)
         self.offline_units_ema = float(self.expected_daily_units.sum() * (1 - guess))
@@ -357,7 +363,6 @@ class EcosystemModel(mesa.Model):
             self.merchants.units_hist,
             self.merchants.sales_hist,
             self.merchants.profit_hist,
-            self.manufacturers.units_hist,
         ):
             hist[:, slot % hist.shape[1]] = 0.0
         bal = self.ledger.balances
@@ -532,7 +537,9 @@ class EcosystemModel(mesa.Model):
     def network(self) -> nx.DiGraph:
         """The ecosystem as a graph: platforms, manufacturers, open stores, couriers, services.
 
-        Node attributes: ``kind``, ``label``, ``sales`` (RMB, last 30 days). Edge ``kind``:
+        Node attributes: ``kind``, ``label``, ``sales`` (RMB: stores and platforms over the
+        last 30 days, manufacturers their wholesale value over 30 days, couriers their
+        billing over the capacity window, providers today's billing times 30). Edge ``kind``:
         ``listing`` (store -> platform), ``supply`` (manufacturer -> store), ``delivery``
         (store -> courier), ``service`` (provider -> store).
         """

@@ -161,7 +161,7 @@ class Consumer(RowAgent):
         best = int(np.argmax(util))
         if home >= 0:
             cons.home[self.row] = best
-            self.model.today["platform_switches"] += 1.0
+            self.model.today["platform_switches"] += float(best != home)
         return best
 
     def choose_listing(self, platform: int, category: int, page) -> tuple[int, np.ndarray, float]:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecosim.actors.merchants import ONLINE_GUESS
 from ecosim.actors.table import RowAgent, Table
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def create_couriers(model: EcosystemModel) -> LogisticsTable:
     cfg = model.config.logistics
     table = LogisticsTable(cfg.n_firms, cfg.capacity_window)
     table.price[:] = cfg.price_per_parcel * model.rng.lognormal(0.0, cfg.price_sd, cfg.n_firms)
-    expected = model.expected_daily_units.sum() * 0.3  # a first guess of the online share
+    expected = model.expected_daily_units.sum() * ONLINE_GUESS  # first guess of online volume
     per_firm = expected / cfg.n_firms / (cfg.parcels_per_courier_day * cfg.target_utilisation)
     table.staff[:] = max(1, int(np.ceil(per_firm)))
     table.volume_hist[:] = expected / cfg.n_firms

@@ -29,7 +29,6 @@ class ManufacturerTable(Table):
         self.add_column("output_ema")  # units/day, exponential moving average (workload)
         self.add_column("data_service", dtype=bool)  # buys the platform's data service
         self.add_column("flagship", dtype=np.int64, fill=-1)  # merchant row of own store
-        self.add_column("units_hist", width=64)  # units ordered by merchants per day (ring)
 
     def pick_supplier(self, category: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """A random manufacturer of each given category (uniform among that category's)."""

@@ -11,7 +11,15 @@ from ecosim.actors.table import RowAgent, Table
 if TYPE_CHECKING:
     from ecosim.model import EcosystemModel
 
-__all__ = ["MALL", "MARKETPLACE", "Merchant", "MerchantTable", "add_merchants"]
+__all__ = [
+    "MALL",
+    "MARKETPLACE",
+    "Merchant",
+    "MerchantTable",
+    "add_merchants",
+    "cheap_version_factor",
+    "cost_factor",
+]
 
 MARKETPLACE, MALL = 0, 1
 HISTORY = 128  # days of sales and profit kept per merchant (ring buffer; windows <= 120)
@@ -58,6 +66,17 @@ class MerchantTable(Table):
         self.add_column("profit_today")
         self.add_column("last_period_profit", fill=np.nan)
         self.add_column("price_step", fill=1.0)  # adaptive pricing direction (+1/-1)
+
+
+def cheap_version_factor(model: EcosystemModel) -> float:
+    """Cost of the worse goods opportunists sell, as a share of the real thing's cost."""
+    cfg = model.config.merchants
+    return max(1 - cfg.cost_saving_per_quality * cfg.quality_gap, 0.1)
+
+
+def cost_factor(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
+    """Share of the manufacturer's unit cost the goods of each store cost to make."""
+    return np.where(model.merchants.opportunistic[rows], cheap_version_factor(model), 1.0)
 
 
 def add_merchants(
@@ -114,9 +133,7 @@ def add_merchants(
     if flagship_of is not None:
         wholesale = model.manufacturers.unit_cost[supplier].copy()
     # Opportunists buy a cheaper, worse version of what they list.
-    wholesale = wholesale * np.where(
-        opportunistic, max(1 - cfg.cost_saving_per_quality * cfg.quality_gap, 0.1), 1.0
-    )
+    wholesale = wholesale * np.where(opportunistic, cheap_version_factor(model), 1.0)
     listed_quality = quality.copy()
     true_quality = np.where(opportunistic, np.maximum(quality - cfg.quality_gap, 0.0), quality)
     if price is None:

@@ -13,11 +13,11 @@ __all__ = ["OfflineRetail"]
 
 
 class OfflineRetail(mesa.Agent):
-    """All offline shops of the economy as one agent (one ledger account, one headcount)."""
+    """All offline shops of the economy as one agent (one ledger account; its headcount is
+    ``model.offline_staff``)."""
 
     def __init__(self, model: EcosystemModel) -> None:
         super().__init__(model)
-        self.staff = 0
         self.sales_today = 0.0  # RMB
         self.units_today = 0.0
 

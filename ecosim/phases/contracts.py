@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.actors.merchants import MALL, add_merchants
+from ecosim.actors.merchants import MALL, add_merchants, cost_factor
 from ecosim.bargaining import linear_profits, nash_wholesale_price
 from ecosim.phases.shopping import logit_scale
 
@@ -42,22 +42,13 @@ def _fee_and_ship(model: EcosystemModel, rows: np.ndarray) -> tuple[np.ndarray, 
     return _fee_rate(model, rows), model.couriers.price[mer.courier[rows]]
 
 
-def _cheap_factor(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
-    cfg = model.config.merchants
-    return np.where(
-        model.merchants.opportunistic[rows],
-        max(1 - cfg.cost_saving_per_quality * cfg.quality_gap, 0.1),
-        1.0,
-    )
-
-
 def bargaining_inputs(model: EcosystemModel, rows: np.ndarray) -> dict[str, np.ndarray]:
     """Cost, linearised net demand and disagreement payoffs of the given stores' contracts."""
     mer = model.merchants
     mfr = model.manufacturers
     cfg = model.config.manufacturers
     sup = mer.supplier[rows]
-    c = mfr.unit_cost[sup] * _cheap_factor(model, rows)
+    c = mfr.unit_cost[sup] * cost_factor(model, rows)
     q = np.maximum(mer.orders_ema[rows], MIN_UNITS)
     market = model.expected_daily_units[mer.category[rows]]
     s = np.clip(q / np.maximum(market, 1e-9), 0.0, 0.9)
@@ -76,7 +67,7 @@ def bargaining_inputs(model: EcosystemModel, rows: np.ndarray) -> dict[str, np.n
         n_alt > 0,
         (offer_sum[mer.category[rows]] - mfr.offer_price(sup)) / np.maximum(n_alt, 1),
         np.inf,
-    ) * _cheap_factor(model, rows)
+    ) * cost_factor(model, rows)
     _, profit_alt = linear_profits(np.minimum(w_alt, a_net), c, a_net, b_net)
     d_store = np.where(n_alt > 0, SWITCH_KEEP * profit_alt * (1 - locked), 0.0)
 
@@ -122,7 +113,7 @@ def _update_offers(model: EcosystemModel) -> None:
     if live.size == 0:
         return
     sup = mer.supplier[live]
-    markup = mer.wholesale[live] / (mfr.unit_cost[sup] * _cheap_factor(model, live)) - 1
+    markup = mer.wholesale[live] / (mfr.unit_cost[sup] * cost_factor(model, live)) - 1
     total = np.bincount(sup, weights=markup, minlength=mfr.n)
     count = np.bincount(sup, minlength=mfr.n)
     has = count > 0
@@ -135,7 +126,7 @@ def supplier_bargaining_power(model: EcosystemModel) -> float:
     live = np.flatnonzero(mer.active & ~mer.flagship)
     if live.size == 0:
         return 0.0
-    c = model.manufacturers.unit_cost[mer.supplier[live]] * _cheap_factor(model, live)
+    c = model.manufacturers.unit_cost[mer.supplier[live]] * cost_factor(model, live)
     margin = mer.price[live] - c
     ok = margin > 0
     weight = mer.orders_ema[live][ok]

@@ -3,8 +3,10 @@ unemployed; overstaffed firms lay off after a lag; wages and benefits are paid.
 
 Sectors (``SECTORS``): merchants, manufacturers, logistics (couriers), services, platform,
 offline retail, and a fixed ``other`` sector standing for the rest of the economy, so that
-the unemployment rate is a whole-economy one. Workloads are exponential moving averages of
-orders, units produced, parcels and clients, divided by each sector's productivity. Store
+the unemployment rate is a whole-economy one. Workloads, divided by each sector's
+productivity, are moving averages of orders (stores, platform), units produced (factories)
+and sales (offline shops), couriers' mean parcels over their capacity window, and service
+providers' current clients. Store
 owners are self-employed: ``employment_merchants`` counts them (one per open store) plus the
 staff stores hire from the households.
 """
@@ -73,7 +75,8 @@ def desired_staff(model: EcosystemModel) -> list[np.ndarray]:
     couriers = np.maximum(
         1, np.ceil(volume / (log.parcels_per_courier_day * log.target_utilisation))
     )
-    services = np.ceil(model.providers.clients / model.config.services.clients_per_staff)
+    # like store owners, a provider's owner serves its first clients alone
+    services = np.rint(model.providers.clients / model.config.services.clients_per_staff)
     platform = np.maximum(1, np.ceil(model.platforms.orders_ema / lab.platform_orders_per_worker))
     offline = np.ceil(np.atleast_1d(model.offline_units_ema) / lab.offline_sales_per_worker)
     return [

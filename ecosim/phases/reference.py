@@ -16,8 +16,10 @@ differ in how a consideration set smaller than the page is drawn (the fast path 
 positions with replacement until it has enough distinct ones, the reference calls
 ``Generator.choice`` without replacement: the same distribution, other draws) and in how
 durable needs arrive (one Poisson draw per household and category here, thinning there: the
-same distribution again). With full consideration sets and no durable needs the two paths
-give the same results; otherwise they agree statistically (``tests/test_reference.py``).
+same distribution again), and in when a shopper's query niche is drawn (markets with more
+listings than the consideration pool). With full consideration sets, one niche per market
+and no durable needs the two paths give the same results; otherwise they agree
+statistically (``tests/test_reference.py``).
 
 Needs are shopped in a canonical order, not the agents' shuffled order, so that a run does
 not depend on the shuffle: consumables by (household, category), then durables by

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecosim.actors.merchants import cost_factor
 from ecosim.phases.ranking import recent_sum
 
 if TYPE_CHECKING:
@@ -75,10 +76,9 @@ def reorder(model: EcosystemModel) -> None:
     units = np.floor(want * fill[maker])
     got = units > 0
     ask, units, maker = ask[got], units[got], maker[got]
-    np.add.at(mfr.units_hist[:, model.day % mfr.units_hist.shape[1]], maker, units)
     np.add.at(mfr.produced_today, maker, units)
     bill = units * mer.wholesale[ask]
-    cost = units * mfr.unit_cost[maker]
+    cost = units * mfr.unit_cost[maker] * cost_factor(model, ask)  # opportunists' are cheaper
     model.ledger.pay("merchants", ask, "manufacturers", maker, bill)
     model.ledger.pay("manufacturers", maker, "world", 0, cost)
     model.today["wholesale_margin"] += float(bill.sum() - cost.sum())

@@ -2,13 +2,16 @@
 
 The utility of listing j for household i, in logit units, is
 
-    v_ij = (-a_i (1 + w_t r_i) p_j + w_q E_i[q_j] - w_d d_ij) / mu
+    v_ij = (-a_i (1 + w_t r_ij) p_j + w_q R_c E_ij[q_j] - w_d R_c d_ij) / mu
 
-with a_i the household's price sensitivity, r_i = (1 - trust_i)(1 - refund chance) the share
-of the price it expects to lose to a dishonest seller, E_i[q_j] the quality it expects from
-the displayed rating and the listed quality, d_ij the delivery days and mu the category's
-logit scale (RMB). Offline retail is the outside option with no wait and a fixed preference.
-The choice is multinomial logit, as if a Gumbel shock were added to every option and the best
+with a_i the household's price sensitivity; t_ij its trust in the listing (its trust in
+online sellers, or for a mall store that plus ``mall_assurance`` of the gap to full trust);
+r_ij = (1 - t_ij)(1 - dispute_prob x refund chance) the share of the price it expects to
+lose for good to a dishonest seller; E_ij[q_j] the quality it expects from the displayed
+rating and the trust-discounted listed quality; d_ij the delivery days; R_c the category's
+reference price (so w_q and w_d are shares of it) and mu the category's logit scale (RMB).
+Offline retail is the outside option with no wait and a fixed preference. The choice is
+multinomial logit, as if a Gumbel shock were added to every option and the best
 chosen; it is drawn by inverse CDF, one uniform per search (:func:`choose`).
 
 Arrays of a market's searches are laid out one row per option (or considered listing) and
@@ -132,8 +135,10 @@ def _choose_platform(model, needs, pages) -> np.ndarray:
         has_any = np.isfinite(util).any(axis=1)
         home[pick] = np.where(has_any, best, -1)
         moved = switch[has_any[multi.size :]]
+        model.today["platform_switches"] += float(
+            (cons.home[needs["consumer"][moved]] != home[moved]).sum()
+        )
         cons.home[needs["consumer"][moved]] = home[moved]
-        model.today["platform_switches"] += float(moved.size)
     return home
 
 

@@ -150,7 +150,7 @@ def entry(model: EcosystemModel) -> None:
             if market.size:
                 expected = float(np.median(mean_profit[market]))
                 price = float(np.median(mer.price[market]))
-            else:  # an empty market: expect the category's margin on an even share
+            else:  # an empty market: the first store has all of the online demand, so enter
                 expected = np.inf
                 price = None
             if expected <= cfg.outside_option:
