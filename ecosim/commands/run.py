@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
     steps = config.steps if args.steps is None else args.steps
     seed = config.seed if args.seed is None else args.seed
-    console = Console()
+    console = Console(width=max(Console().width, 110))  # metric names uncut in pipes and CI
     started = time.perf_counter()
     model = EcosystemModel(config, rng=seed)
     with console.status(f"simulating {steps} days ..."):
