@@ -65,9 +65,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "supplier_bargaining_power": ("share", "volume-weighted mean of (w - c) / (p - c)"),
     "manufacturer_profit_share": (
         "share",
-        "manufacturers' wholesale margin on units sold to "
-        "stores / (that + stores' profit + platform's profit), "
-        "10-day moving averages",
+        "manufacturers' wholesale margin on units sold to stores / (that + stores' profit + "
+        "platform's profit), 10-day moving averages, a loss counted as zero",
     ),
     "merchant_profit_share": ("share", "stores' share of the same profit total"),
     "platform_profit_share": ("share", "platform's share of the same profit total"),
@@ -144,14 +143,16 @@ def _labour_and_channel(model: EcosystemModel) -> dict[str, float]:
     employed = sector[sector >= 0]
     out["mean_wage"] = float(wage_rates(model)[employed].mean()) if employed.size else 0.0
     out["supplier_bargaining_power"] = supplier_bargaining_power(model)
-    profits = model.profit_ema
-    total = sum(profits.values())
+    # A level that loses money earns no share: shares of the positive parts stay in 0..1 and
+    # sum to one, where shares of a total near zero (the stores' shake-out) would explode.
+    gains = {key: max(value, 0.0) for key, value in model.profit_ema.items()}
+    total = sum(gains.values())
     for key, name in (
         ("manufacturers", "manufacturer"),
         ("merchants", "merchant"),
         ("platform", "platform"),
     ):
-        out[f"{name}_profit_share"] = profits[key] / total if total > 0 else float("nan")
+        out[f"{name}_profit_share"] = gains[key] / total if total > 0 else float("nan")
     out["iot_order_share"] = _ratio(t["iot_orders"], t["orders"])
     # ring buffers: rotate so that weeks are contiguous days
     shift = -(model.day % model.demand_hist.size) - 1

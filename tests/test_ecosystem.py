@@ -200,3 +200,14 @@ def test_services_are_bought_when_worth_their_price():
         cheap.timeseries()["employment_services"].iloc[-1]
         > dear.timeseries()["employment_services"].iloc[-1]
     )
+
+
+def test_profit_shares_lie_in_0_1_and_sum_to_one():
+    model = EcosystemModel(small_config(), rng=10)
+    model.run(60)
+    shares = model.timeseries()[
+        ["manufacturer_profit_share", "merchant_profit_share", "platform_profit_share"]
+    ].dropna()
+    assert len(shares) > 50
+    assert shares.ge(0).all().all() and shares.le(1).all().all()
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
