@@ -30,7 +30,7 @@ MARKETING, CUSTOMER_SERVICE, OPERATIONS, ANALYTICS = range(len(SERVICE_TYPES))
 def delivery_ratio(model: EcosystemModel) -> np.ndarray:
     """Share of the promised service each provider delivers (capacity over clients, <= 1)."""
     prov = model.providers
-    cap = prov.staff * model.config.services.clients_per_staff
+    cap = (prov.staff + 1) * model.config.services.clients_per_staff  # the owner serves too
     return np.where(prov.clients > 0, np.minimum(1.0, cap / np.maximum(prov.clients, 1)), 1.0)
 
 
