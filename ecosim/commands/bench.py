@@ -13,6 +13,7 @@ import json
 import sys
 
 from ecosim.bench import LADDER, Scale, bench, default_config, format_report, scaled_merchants
+from ecosim.commands import add_set_option
 from ecosim.config import ConfigError
 
 
@@ -31,13 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.add_argument("--config", help="YAML config to scale (default configs/baseline.yaml)")
     p.add_argument("--seed", type=int, help="model seed (the config's by default)")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter for every run, e.g. merchants.entry_rate=5",
-    )
+    add_set_option(p, "merchants.entry_rate=5")
     p.add_argument(
         "--reference-days",
         type=int,

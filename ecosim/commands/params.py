@@ -8,6 +8,7 @@ import argparse
 import json
 from dataclasses import asdict
 
+from ecosim.commands import add_set_option
 from ecosim.config import list_parameters, load_config
 
 
@@ -15,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``params`` subcommand."""
     p = sub.add_parser("params", help="list every parameter of a config")
     p.add_argument("config", nargs="?", help="YAML config (built-in defaults when omitted)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    add_set_option(p)
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print JSON instead of a table")
     fmt.add_argument(

@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from ecosim.commands import add_set_option
 from ecosim.config import config_hash, load_config
 
 
@@ -15,13 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("config", help="YAML config file")
     p.add_argument("--steps", type=int, help="days to simulate (config 'steps' by default)")
     p.add_argument("--seed", type=int, help="seed (config 'seed' by default)")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter by dotted key, e.g. consumers.n=5000",
-    )
+    add_set_option(p)
     p.add_argument("--out", default="results/run", help="output folder (default results/run)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.set_defaults(func=run)

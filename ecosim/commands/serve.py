@@ -10,6 +10,7 @@ import socket
 import sys
 from pathlib import Path
 
+from ecosim.commands import add_set_option
 from ecosim.config import load_config
 
 DEFAULT_CONFIG = "configs/baseline.yaml"
@@ -34,13 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="127.0.0.1",
         help="address to bind (default 127.0.0.1, this machine only; 0.0.0.0 for all)",
     )
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter by dotted key, e.g. consumers.n=5000",
-    )
+    add_set_option(p)
     p.set_defaults(func=serve)
 
 
