@@ -365,8 +365,7 @@ class EcosystemModel(mesa.Model):
             self.merchants.profit_hist,
         ):
             hist[:, slot % hist.shape[1]] = 0.0
-        bal = self.ledger.balances
-        self._cash_start = (bal["manufacturers"].sum(), bal["platforms"].sum())
+        self._platform_cash_start = self.ledger.balances["platforms"].sum()
         self._apply_schedule()
 
     def _apply_schedule(self) -> None:
@@ -472,7 +471,7 @@ class EcosystemModel(mesa.Model):
             # the online channel's share: margin on what stores buy (offline sales excluded)
             "manufacturers": self.today["wholesale_margin"],
             "merchants": float(mer.profit_today[mer.active].sum()),
-            "platform": self.ledger.balances["platforms"].sum() - self._cash_start[1],
+            "platform": self.ledger.balances["platforms"].sum() - self._platform_cash_start,
         }
         for key, value in today.items():
             self.profit_ema[key] += 0.1 * (value - self.profit_ema[key])

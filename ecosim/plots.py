@@ -12,6 +12,7 @@ import pandas as pd
 import seaborn as sns
 
 from ecosim.io import atomic_write
+from ecosim.phases.labour import SECTORS
 
 __all__ = ["FIGURES", "write_figures"]
 
@@ -24,14 +25,7 @@ FIGURES: dict[str, tuple[str, list[str]]] = {
     "logistics": ("Logistics", ["mean_delivery_days", "courier_utilisation", "stockout_rate"]),
     "employment": (
         "Employment by sector",
-        [
-            "employment_merchants",
-            "employment_manufacturers",
-            "employment_logistics",
-            "employment_services",
-            "employment_platform",
-            "employment_offline_retail",
-        ],
+        [f"employment_{sector}" for sector in SECTORS],
     ),
     "suppliers": (
         "Supplier bargaining power and profit shares",

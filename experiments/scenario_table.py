@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from ecosim.config import load_config  # noqa: E402
 from ecosim.metrics import METRICS  # noqa: E402
+from ecosim.phases.labour import SECTORS  # noqa: E402
 from ecosim.simulate import run_simulation  # noqa: E402
 
 SCENARIOS = {
@@ -47,12 +48,7 @@ KEY_METRICS = [
     "cr4",
     "price_index",
     "employment_total",
-    "employment_merchants",
-    "employment_manufacturers",
-    "employment_logistics",
-    "employment_services",
-    "employment_platform",
-    "employment_offline_retail",
+    *(f"employment_{sector}" for sector in SECTORS),
     "unemployment_rate",
     "supplier_bargaining_power",
     "manufacturer_profit_share",
