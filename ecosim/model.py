@@ -32,9 +32,10 @@ from ecosim.actors.offline import OfflineRetail
 from ecosim.actors.platforms import Platform, PlatformTable
 from ecosim.actors.services import ServiceProvider, create_providers
 from ecosim.config import EcosimConfig, get_dotted
+from ecosim.economics import pay_platform, unemployment_rate, wage_rates
 from ecosim.goods import GoodsAccount
 from ecosim.ledger import Ledger
-from ecosim.metrics import collect
+from ecosim.metrics import METRICS
 from ecosim.orders import Calendar, concat
 from ecosim.phases import (
     contracts,
@@ -43,12 +44,14 @@ from ecosim.phases import (
     labour,
     payment,
     ranking,
+    reference,
     restocking,
     services,
     shopping,
     strategy,
 )
 from ecosim.phases.consumption import needs_today
+from ecosim.phases.metrics import collect
 
 __all__ = ["BULLWHIP_WINDOW", "EcosystemModel"]
 
@@ -187,9 +190,9 @@ class EcosystemModel(mesa.Model):
         self.wage_bill = [np.zeros(a.size) for a in staff]
         self.overstaffed_days = [np.zeros(a.size, dtype=np.int64) for a in staff]
         labour.hire_initial(self)
-        self.initial_unemployment = self.unemployment_rate()
+        self.initial_unemployment = unemployment_rate(self)
         if self.config.labour.enabled:
-            wage = labour.wage_rates(self)[np.maximum(self.consumers.sector, 0)]
+            wage = wage_rates(self)[np.maximum(self.consumers.sector, 0)]
             benefit = self.config.labour.benefit
             self.consumers.income[:] = np.where(self.consumers.sector >= 0, wage, benefit)
         self.profit_ema = {"manufacturers": 0.0, "merchants": 0.0, "platform": 0.0}
@@ -235,8 +238,6 @@ class EcosystemModel(mesa.Model):
         cons.device_merchant[rows, slots] = link
 
     def _metric_names(self) -> list[str]:
-        from ecosim.metrics import METRICS
-
         names = list(METRICS)
         if len(self.config.platforms) > 1:
             names += [f"platform_share_{p.name}" for p in self.config.platforms]
@@ -258,11 +259,6 @@ class EcosystemModel(mesa.Model):
         self._consumer_agents = agents
 
     # ------------------------------------------------------------------ helpers for phases
-    def typical_shopper(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(trust, price sensitivity, region) of a typical household, each shaped [1, 1]."""
-        trust = float(self.consumers.trust.mean()) if self.consumers.n else 1.0
-        return np.array([[trust]]), np.array([[1.0]]), np.array([[0]])
-
     def travel_days(self, from_region: np.ndarray, to_region: np.ndarray) -> np.ndarray:
         """Uncongested delivery time (days) between regions."""
         cfg = self.config.logistics
@@ -297,10 +293,10 @@ class EcosystemModel(mesa.Model):
         held = deposit > 0
         if held.any():
             plat = mer.deposit_platform[rows[held]]
-            dest = "platforms" if forfeit else "merchants"
-            self.ledger.pay("escrow", plat, dest, plat if forfeit else rows[held], deposit[held])
             if forfeit:
-                np.add.at(self.platforms.revenue_today, plat, deposit[held])
+                pay_platform(self, "escrow", plat, plat, deposit[held])
+            else:
+                self.ledger.pay("escrow", plat, "merchants", rows[held], deposit[held])
             mer.deposit[rows] = 0.0
         mer.listed[rows] = False
         services.cancel_services(self, rows)
@@ -339,11 +335,6 @@ class EcosystemModel(mesa.Model):
         gain = self.config.manufacturers.forecast_gain_from_data * (0.5 + 0.5 * locked)
         return np.maximum(analytics, has_data * gain)
 
-    def unemployment_rate(self) -> float:
-        """Unemployed households over the labour force (all households)."""
-        n = self.consumers.n
-        return float((self.consumers.sector < 0).sum() / n) if n else 0.0
-
     # ------------------------------------------------------------------ the day
     def _start_day(self) -> None:
         self.day = int(self.steps)
@@ -381,8 +372,6 @@ class EcosystemModel(mesa.Model):
         self._start_day()
         # 1-2. consumption; smart devices reorder from their linked store without search
         if self.config.consumer_path == "reference":
-            from ecosim.phases import reference
-
             search_needs, iot_orders = reference.needs_today(self)
         else:
             search_needs, iot_orders = needs_today(self)
@@ -449,9 +438,7 @@ class EcosystemModel(mesa.Model):
         makers = self.consumers.device[orders["consumer"][iot], orders["slot"][iot]]
         plat = orders["platform"][iot]
         fee = np.array([p.iot_hosting_fee for p in self.config.platforms])[plat]
-        self.ledger.pay("manufacturers", makers, "platforms", plat, fee)
-        np.add.at(self.platforms.revenue_today, plat, fee)
-        self.today["iot_hosting"] += float(fee.sum())
+        pay_platform(self, "manufacturers", makers, plat, fee)
 
     def _platform_services(self) -> None:
         """Manufacturers with the data service pay the (first) platform for it daily."""
@@ -460,9 +447,7 @@ class EcosystemModel(mesa.Model):
         buyers = np.flatnonzero(mfr.data_service)
         if buyers.size and price > 0:
             fee = np.full(buyers.size, price)
-            self.ledger.pay("manufacturers", buyers, "platforms", 0, fee)
-            self.platforms.revenue_today[0] += fee.sum()
-            self.today["data_services"] += fee.sum()
+            pay_platform(self, "manufacturers", buyers, 0, fee)
 
     def _book_profits(self) -> None:
         """Smoothed profits of the three channel levels, and the bullwhip histories."""

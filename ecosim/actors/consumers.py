@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.actors.table import RowAgent, Table
+from ecosim.demand import SATURATION, choose, listing_values, logit_scale, offline_value
 
 if TYPE_CHECKING:
     from ecosim.model import EcosystemModel
@@ -113,8 +114,6 @@ class Consumer(RowAgent):
         ``SATURATION`` times the mean income. Each need is appended to ``model.needs_found``
         as ``(household, category, consumable slot or -1, device store or -1)``.
         """
-        from ecosim.phases.consumption import SATURATION
-
         model = self.model
         cons = model.consumers
         cfg = model.config.consumers
@@ -161,7 +160,6 @@ class Consumer(RowAgent):
         best = int(np.argmax(util))
         if home >= 0:
             cons.home[self.row] = best
-            self.model.today["platform_switches"] += float(best != home)
         return best
 
     def choose_listing(self, platform: int, category: int, page) -> tuple[int, np.ndarray, float]:
@@ -177,8 +175,6 @@ class Consumer(RowAgent):
             (merchant row chosen, or -1 for offline; page positions considered; consumer
             surplus of the search over buying offline, RMB).
         """
-        from ecosim.phases import shopping
-
         model = self.model
         cfg = model.config.consumers
         cons = model.consumers
@@ -194,7 +190,7 @@ class Consumer(RowAgent):
         else:
             looked = np.arange(n_pool)
         alpha = cons.price_sensitivity[i : i + 1]
-        values = shopping.listing_values(
+        values = listing_values(
             model,
             platform,
             category,
@@ -203,9 +199,9 @@ class Consumer(RowAgent):
             alpha[:, None],
             cons.region[i : i + 1, None],
         )[0]
-        offline = shopping.offline_value(model, category, alpha)
-        pick, inclusive = shopping.choose(offline, values[:, None], model.rng.random(1))
+        offline = offline_value(model, category, alpha)
+        pick, inclusive = choose(offline, values[:, None], model.rng.random(1))
         merchant = int(sheet[looked[pick[0] - 1]]) if pick[0] > 0 else -1
-        mu = shopping.logit_scale(model, category)
+        mu = logit_scale(model, category)
         surplus = float(mu / alpha[0] * (inclusive[0] - offline[0]))
         return merchant, looked, surplus

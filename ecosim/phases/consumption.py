@@ -31,14 +31,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecosim.demand import SATURATION
 from ecosim.orders import ORDER_FIELDS
 
 if TYPE_CHECKING:
     from ecosim.model import EcosystemModel
 
 __all__ = ["NeedQueue", "due_by_scan", "file_after_delivery", "need_queue", "needs_today", "refile"]
-
-SATURATION = 3.0  # income (x mean) above which durable purchases rise no further
 
 
 class NeedQueue:

@@ -22,7 +22,8 @@ import numpy as np
 
 from ecosim.actors.merchants import MALL, add_merchants, cost_factor
 from ecosim.bargaining import linear_profits, nash_wholesale_price
-from ecosim.phases.shopping import logit_scale
+from ecosim.demand import logit_scale
+from ecosim.economics import fee_rates, tier_fee_rates
 
 if TYPE_CHECKING:
     from ecosim.model import EcosystemModel
@@ -33,13 +34,7 @@ SWITCH_KEEP = 0.8  # share of the profit a store keeps after switching supplier
 REDIRECT = 0.5  # share of a lost partner's volume a manufacturer re-places with its others
 DIRECT_REACH = 0.3  # share of a lost partner's volume a flagship store wins back
 MIN_UNITS = 0.05  # units/day below which demand is too thin to linearise
-
-
-def _fee_and_ship(model: EcosystemModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    from ecosim.phases.strategy import _fee_rate
-
-    mer = model.merchants
-    return _fee_rate(model, rows), model.couriers.price[mer.courier[rows]]
+FLAGSHIP_PLATFORM = 0  # a manufacturer's own store opens in the mall of the first platform
 
 
 def bargaining_inputs(model: EcosystemModel, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -55,7 +50,7 @@ def bargaining_inputs(model: EcosystemModel, rows: np.ndarray) -> dict[str, np.n
     mu = np.array([logit_scale(model, k) for k in range(len(model.config.categories))])
     b = mu[mer.category[rows]] / (q * (1 - s))
     a = mer.price[rows] + b * q
-    t, ship = _fee_and_ship(model, rows)
+    t, ship = fee_rates(model, rows), model.couriers.price[mer.courier[rows]]
     a_net, b_net = (1 - t) * a - ship, (1 - t) * b
     locked = np.clip(mer.iot_ema[rows] / np.maximum(mer.orders_ema[rows], 1e-9), 0.0, 1.0)
 
@@ -102,7 +97,6 @@ def renegotiate(model: EcosystemModel) -> None:
     mer.wholesale[due] = np.clip(w, x["c"], np.maximum(x["a"], x["c"]))
     _update_offers(model)
     model.last_negotiation = {"rows": due, **x, "wholesale": mer.wholesale[due].copy()}
-    model.today["renegotiations"] += float(due.size)
 
 
 def _update_offers(model: EcosystemModel) -> None:
@@ -143,24 +137,22 @@ def go_direct(model: EcosystemModel) -> None:
         return
     mer = model.merchants
     mfr = model.manufacturers
+    plat = model.config.platforms[FLAGSHIP_PLATFORM]
     due = np.flatnonzero(
         (mfr.flagship < 0) & ((np.arange(mfr.n) + model.day) % cfg.renegotiation_interval == 0)
     )
     for f in due:
         partners = np.flatnonzero(mer.active & (mer.supplier == f) & ~mer.flagship)
-        market = np.flatnonzero(mer.active & (mer.category == mfr.category[f]) & mer.listed[:, 0])
+        market = np.flatnonzero(
+            mer.active & (mer.category == mfr.category[f]) & mer.listed[:, FLAGSHIP_PLATFORM]
+        )
         if market.size == 0:
             continue
-        t = (
-            model.config.platforms[0].mall.commission_rate
-            + model.config.platforms[0].mall.payment_fee
-        )
+        t = float(tier_fee_rates(plat, np.array([MALL]))[0])
         price = float(np.median(mer.price[market]))
         units = float(np.median(mer.orders_ema[market]))
         direct = (price * (1 - t) - model.couriers.price.mean() - mfr.unit_cost[f]) * units
-        direct -= (
-            model.config.platforms[0].mall.annual_fee / 365 + model.config.merchants.fixed_cost
-        )
+        direct -= plat.mall.annual_fee / 365 + model.config.merchants.fixed_cost
         wholesale = (
             ((mer.wholesale[partners] - mfr.unit_cost[f]) * mer.orders_ema[partners]).mean()
             if partners.size
@@ -170,7 +162,7 @@ def go_direct(model: EcosystemModel) -> None:
             row = add_merchants(
                 model,
                 1,
-                np.array([0]),
+                np.array([FLAGSHIP_PLATFORM]),
                 np.array([mfr.category[f]]),
                 tier=np.array([MALL]),
                 price=np.array([price]),

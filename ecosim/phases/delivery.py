@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecosim.demand import refund_chance
+from ecosim.economics import book_platform_revenue, pay_platform
 from ecosim.orders import take
-from ecosim.phases.shopping import refund_chance
 
 if TYPE_CHECKING:
     from ecosim.model import EcosystemModel
@@ -45,8 +46,7 @@ def deliver(model: EcosystemModel) -> None:
     model.ledger.pay("escrow", plat[back], "households", buyers[back], price[back])
     rel = esc & ~refunded
     model.ledger.pay("escrow", plat[rel], "merchants", m[rel], price[rel] - fee[rel])
-    model.ledger.pay("escrow", plat[rel], "platforms", plat[rel], fee[rel])
-    np.add.at(model.platforms.revenue_today, plat[rel], fee[rel])
+    pay_platform(model, "escrow", plat[rel], plat[rel], fee[rel])
     # Without escrow the merchant, already paid, refunds the full price itself.
     direct = ~esc & refunded
     model.ledger.pay("merchants", m[direct], "households", buyers[direct], price[direct])
@@ -80,7 +80,6 @@ def deliver(model: EcosystemModel) -> None:
     model.today["delivered"] += float(n)
     model.today["fraud"] += float((~lost & ~satisfied).sum())
     model.today["disputes"] += float(disputed.sum())
-    model.today["refunds"] += float(refunded.sum())
     model.today["delivery_days"] += float(parcels["days"][~lost].sum())
     model.today["arrived"] += float((~lost).sum())
     model.last_deliveries = take(parcels, slice(None))
@@ -107,7 +106,6 @@ def fake_reviews(model: EcosystemModel) -> None:
     mer.rating_sum[cheats] += bought - caught  # fake ratings are 1.0 each
     mer.rating_count[cheats] += bought - caught
     model.today["fake_reviews"] += float(bought.sum())
-    model.today["fake_detected"] += float(caught.sum())
     hit = caught > 0
     if hit.any():
         # one strike and one fine per detected review
@@ -121,8 +119,8 @@ def fake_reviews(model: EcosystemModel) -> None:
         rest = fines - from_deposit
         model.ledger.pay("merchants", rows, "platforms", plats, rest)
         mer.profit_today[rows] -= rest
-        np.add.at(model.platforms.revenue_today, plats, fines)
-        model.today["fines"] += float(fines.sum())
+        # Booked as one amount per fine, whichever account it was paid from.
+        book_platform_revenue(model, plats, fines)
 
 
 def enforce(model: EcosystemModel) -> None:
@@ -135,7 +133,6 @@ def enforce(model: EcosystemModel) -> None:
         out = live & ((mer.strikes >= plat.strikes_to_delist) | low)
         if out.any():
             mer.listed[out, p] = False
-            model.today["delisted"] += float(out.sum())
     gone = mer.active & ~mer.listed.any(axis=1)
     if gone.any():
         model.close_stores(np.flatnonzero(gone), forfeit=True)

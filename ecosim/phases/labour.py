@@ -18,17 +18,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.actors.consumers import UNEMPLOYED
+from ecosim.economics import wage_rates
 
 if TYPE_CHECKING:
     from ecosim.model import EcosystemModel
 
-__all__ = ["OTHER", "SECTORS", "WAGE_LEVEL", "desired_staff", "hire_initial", "labour_market"]
+__all__ = ["OTHER", "SECTORS", "desired_staff", "hire_initial", "labour_market"]
 
 SECTORS = ("merchants", "manufacturers", "logistics", "services", "platform", "offline_retail")
 OTHER = len(SECTORS)  # sector code of the rest of the economy
 ACCOUNT = ("merchants", "manufacturers", "couriers", "services", "platforms", "offline", "world")
-# Relative wage of each sector (and of the other sector, last), times labour.wage.
-WAGE_LEVEL = np.array([0.9, 1.0, 0.95, 1.1, 1.6, 0.8, 1.0])
 EMA = 0.1  # weight of today in the workload moving averages (about a 10-day memory)
 
 
@@ -185,18 +184,6 @@ def labour_market(model: EcosystemModel) -> None:
             counter[due] = 0
     _hire(model, wanted, lab.matching_efficiency)
     pay_wages(model)
-
-
-def wage_rates(model: EcosystemModel) -> np.ndarray:
-    """Daily wage (RMB) of each sector, after the wage rule."""
-    lab = model.config.labour
-    wage = lab.wage * WAGE_LEVEL
-    if lab.wage_rule == "unemployment":
-        u = model.unemployment_rate()
-        wage = wage * max(
-            0.5, 1 - lab.wage_unemployment_elasticity * (u - model.initial_unemployment)
-        )
-    return wage
 
 
 def pay_wages(model: EcosystemModel) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.actors.platforms import tier_rates
+from ecosim.economics import pay_platform, tier_fee_rates
 from ecosim.orders import take
 
 if TYPE_CHECKING:
@@ -38,21 +38,18 @@ def pay_online(model: EcosystemModel, orders: dict) -> dict:
         sel = orders["platform"] == p
         if not sel.any():
             continue
-        commission, payment = tier_rates(plat, mer.tier[orders["merchant"][sel]])
-        fee[sel] = price[sel] * (commission + payment)
+        fee[sel] = price[sel] * tier_fee_rates(plat, mer.tier[orders["merchant"][sel]])
         escrow[sel] = plat.escrow
         buyers, sellers = orders["consumer"][sel], orders["merchant"][sel]
         if plat.escrow:
             model.ledger.pay("households", buyers, "escrow", p, price[sel])
         else:
             model.ledger.pay("households", buyers, "merchants", sellers, price[sel] - fee[sel])
-            model.ledger.pay("households", buyers, "platforms", p, fee[sel])
-            model.platforms.revenue_today[p] += fee[sel].sum()
+            pay_platform(model, "households", buyers, p, fee[sel])
         model.platforms.gmv_today[p] += price[sel].sum()
     out = dict(orders, price=price, fee=fee, escrow=escrow)
     # Revenue is booked when the goods ship (accrual); a refund later reverses it.
     np.add.at(mer.profit_today, orders["merchant"], price - fee)
-    model.today["commission"] += float(fee.sum())
     return out
 
 
@@ -78,7 +75,6 @@ def settle_offline(model: EcosystemModel, purchases: dict) -> dict:
     model.goods.created("produced_offline", price.size)
     model.goods.removed("sold_offline", price.size)
     model.today["offline_sales"] += float(price.sum())
-    model.today["offline_units"] += float(price.size)
     model.offline.sales_today += float(price.sum())
     model.offline.units_today += float(price.size)
     model.refill_home_stock(bought["consumer"], bought["slot"])

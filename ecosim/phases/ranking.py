@@ -11,12 +11,12 @@ market's capacity for stores grows with its size instead of being fixed by the p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ecosim.actors.platforms import displayed_rating
+from ecosim.demand import Page
 
 if TYPE_CHECKING:
     from ecosim.model import EcosystemModel
@@ -24,32 +24,6 @@ if TYPE_CHECKING:
 __all__ = ["Page", "build_pages", "gsp_auction", "recent_sum"]
 
 SALES_WINDOW = 30  # days of sales used by the ranking and the concentration metrics
-
-
-@dataclass
-class Page:
-    """A category's ranked listings on one platform, one page per query niche.
-
-    Attributes:
-        merchants: merchant rows in display order [niches, length], best first; the first
-            ``n_sponsored`` columns are the sponsored slots, the same on every niche's page.
-        n_sponsored: how many of the first positions are sponsored.
-        cpc: price per click of each sponsored slot (RMB).
-    """
-
-    merchants: np.ndarray
-    n_sponsored: int
-    cpc: np.ndarray
-
-    @property
-    def n_niches(self) -> int:
-        """Number of query niches (pages) of the market."""
-        return self.merchants.shape[0]
-
-    @property
-    def length(self) -> int:
-        """Positions on each page."""
-        return self.merchants.shape[1]
 
 
 def recent_sum(

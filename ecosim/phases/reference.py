@@ -33,14 +33,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.actors.consumers import Consumer
+from ecosim.demand import Page, inclusive_values
 from ecosim.orders import take
-from ecosim.phases import shopping
+from ecosim.phases.shopping import CLICK_THROUGH, pay_clicks
 
 if TYPE_CHECKING:
     from mesa.agent import AgentSet
 
     from ecosim.model import EcosystemModel
-    from ecosim.phases.ranking import Page
 
 __all__ = ["consumer_agents", "needs_today", "shop"]
 
@@ -98,7 +98,7 @@ def shop(model: EcosystemModel, needs: dict, pages: dict[tuple[int, int], Page])
     agents = model.consumer_agents
     n = needs["consumer"].size
     n_categories = len(model.config.categories)
-    inclusive = shopping._inclusive_values(model, pages)
+    inclusive = inclusive_values(model, pages)
     platform = np.full(n, -1, dtype=np.int64)
     home = model.consumers.home[needs["consumer"]]
     rate = model.config.consumers.platform_switch_rate
@@ -125,10 +125,10 @@ def shop(model: EcosystemModel, needs: dict, pages: dict[tuple[int, int], Page])
             gains.append(gain)
             for pos in looked:
                 if pos < page.n_sponsored:  # pay-per-click, expected clicks per look
-                    bill[page.merchants[0, pos]] += shopping.CLICK_THROUGH * page.cpc[pos]
+                    bill[page.merchants[0, pos]] += CLICK_THROUGH * page.cpc[pos]
         surplus += float(np.sum(gains))
         if page.n_sponsored:
-            shopping.pay_clicks(model, p, bill)
+            pay_clicks(model, p, bill)
     model.today["consumer_surplus"] += surplus
     needs = dict(needs, platform=platform)
     online = chosen >= 0

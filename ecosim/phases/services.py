@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.actors.merchants import SERVICE_TYPES
+from ecosim.economics import fee_rates, unit_cost, wage_rates
 
 if TYPE_CHECKING:
     from ecosim.model import EcosystemModel
@@ -48,11 +49,8 @@ def _benefits(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
     """Expected daily benefit (RMB/day) of each service type to each store [rows, 4]."""
     cfg = model.config.services
     mer = model.merchants
-    from ecosim.phases.labour import wage_rates
-    from ecosim.phases.strategy import _fee_rate, _unit_cost
-
     units = mer.orders_ema[rows]
-    margin = mer.price[rows] * (1 - _fee_rate(model, rows)) - _unit_cost(model, rows)
+    margin = mer.price[rows] * (1 - fee_rates(model, rows)) - unit_cost(model, rows)
     gross = units * np.maximum(margin, 0.0)
     wage_bill = mer.staff[rows] * wage_rates(model)[0]
     disputes = units * model.metrics.get("dispute_rate", 0.0)

@@ -18,15 +18,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.actors.merchants import MALL, add_merchants
-from ecosim.actors.platforms import tier_rates
-from ecosim.phases.ranking import recent_sum
-from ecosim.phases.shopping import (
+from ecosim.demand import (
     effective_trust,
     listing_values,
     logit_scale,
     offline_value,
-    unrefunded_share,
+    price_weight,
+    typical_shopper,
 )
+from ecosim.economics import fee_rates, home_platform, pay_platform, unit_cost
+from ecosim.phases.ranking import recent_sum
 
 if TYPE_CHECKING:
     from ecosim.model import EcosystemModel
@@ -37,22 +38,6 @@ ADAPTIVE_STEP = 0.03  # relative price change per review under adaptive pricing
 EXIT_REVIEW = 30  # days between a store's reviews of whether to stay open
 
 
-def _unit_cost(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
-    mer = model.merchants
-    return mer.wholesale[rows] + model.couriers.price[mer.courier[rows]]
-
-
-def _fee_rate(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
-    mer = model.merchants
-    home = np.argmax(mer.listed[rows], axis=1)
-    rate = np.zeros(rows.size)
-    for p, plat in enumerate(model.config.platforms):
-        sel = home == p
-        commission, payment = tier_rates(plat, mer.tier[rows[sel]])
-        rate[sel] = commission + payment
-    return rate
-
-
 def best_response_prices(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
     """Each store's logit best response (RMB) to the current prices of its rivals.
 
@@ -60,10 +45,9 @@ def best_response_prices(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
     plus offline retail, seen by the typical household.
     """
     mer = model.merchants
-    ccfg = model.config.consumers
     out = mer.price[rows].copy()
-    home = np.argmax(mer.listed[rows], axis=1)
-    trust, alpha, region = model.typical_shopper()
+    home = home_platform(model, rows)
+    trust, alpha, region = typical_shopper(model)
 
     for p in range(len(model.config.platforms)):
         for c in range(len(model.config.categories)):
@@ -80,10 +64,10 @@ def best_response_prices(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
             mine = rows[sel]
             s = share[mine]
             mall = mer.tier[mine] == MALL
-            risk = (1 - effective_trust(model, p, trust[0, 0], mall)) * unrefunded_share(model, p)
-            mu_eff = logit_scale(model, c) / (1 + ccfg.trust_weight * risk)
-            t = _fee_rate(model, mine)
-            out[sel] = _unit_cost(model, mine) / (1 - t) + mu_eff / (1 - s)
+            weight = price_weight(model, p, effective_trust(model, p, trust[0, 0], mall))
+            mu_eff = logit_scale(model, c) / weight  # mu over the price coefficient
+            t = fee_rates(model, mine)
+            out[sel] = unit_cost(model, mine) / (1 - t) + mu_eff / (1 - s)
     return out
 
 
@@ -108,9 +92,9 @@ def set_prices(model: EcosystemModel) -> None:
         mer.last_period_profit[due] = profit
     # Never price below unit cost after fees: such a sale loses money for sure.
     live = np.flatnonzero(mer.active)
-    floor = _unit_cost(model, live) / (1 - _fee_rate(model, live))
+    floor = unit_cost(model, live) / (1 - fee_rates(model, live))
     mer.price[live] = np.maximum(mer.price[live], floor)
-    margin = mer.price[live] * (1 - _fee_rate(model, live)) - _unit_cost(model, live)
+    margin = mer.price[live] * (1 - fee_rates(model, live)) - unit_cost(model, live)
     mer.ad_bid[live] = cfg.ad_bid_share * np.maximum(margin, 0.0)
 
 
@@ -126,10 +110,7 @@ def charge_fixed_costs(model: EcosystemModel) -> None:
         rows = np.flatnonzero(mer.active & mer.listed[:, p])
         fee = np.where(mer.tier[rows] == MALL, plat.mall.annual_fee, plat.marketplace.annual_fee)
         fee = fee / 365.0
-        model.ledger.pay("merchants", rows, "platforms", p, fee)
-        mer.profit_today[rows] -= fee
-        model.platforms.revenue_today[p] += fee.sum()
-        model.today["listing_fees"] += float(fee.sum())
+        pay_platform(model, "merchants", rows, p, fee)
 
 
 def entry(model: EcosystemModel) -> None:

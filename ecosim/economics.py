@@ -1,0 +1,121 @@
+"""Platform money and store costs: fee rates, unit cost, and the booking of platform income.
+
+Wages: :func:`wage_rates` (docs/model.md, section 7.13).
+
+Every payment that reaches a platform goes through :func:`pay_platform`: the ledger
+payment, the platform's revenue for the day, and, when stores pay, their profit for the day.
+Fee rates (commission plus payment fee, shares of the price) come from
+:func:`tier_fee_rates` for a platform's tiers and :func:`fee_rates` for stores on their home
+platform; a store's unit cost is :func:`unit_cost`. See docs/model.md, section 7.7
+(payment, escrow and fees).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ecosim.actors.platforms import tier_rates
+
+if TYPE_CHECKING:
+    from ecosim.config import PlatformConfig
+    from ecosim.state import State
+
+__all__ = [
+    "WAGE_LEVEL",
+    "book_platform_revenue",
+    "fee_rates",
+    "home_platform",
+    "pay_platform",
+    "tier_fee_rates",
+    "unemployment_rate",
+    "unit_cost",
+    "wage_rates",
+]
+
+# Relative wage of each labour sector (and of the other sector, last), times labour.wage.
+WAGE_LEVEL = np.array([0.9, 1.0, 0.95, 1.1, 1.6, 0.8, 1.0])
+
+
+def tier_fee_rates(plat: PlatformConfig, tier: np.ndarray) -> np.ndarray:
+    """Commission plus payment fee (share of price) for stores of the given tiers on ``plat``."""
+    commission, payment = tier_rates(plat, tier)
+    return commission + payment
+
+
+def home_platform(state: State, rows: np.ndarray) -> np.ndarray:
+    """Platform index each store pays its fees to: the first one it lists on."""
+    return np.argmax(state.merchants.listed[rows], axis=1)
+
+
+def fee_rates(state: State, rows: np.ndarray) -> np.ndarray:
+    """Fee rate (share of price) each store pays its home platform, by its tier."""
+    mer = state.merchants
+    home = home_platform(state, rows)
+    rate = np.zeros(rows.size)
+    for p, plat in enumerate(state.config.platforms):
+        sel = home == p
+        rate[sel] = tier_fee_rates(plat, mer.tier[rows[sel]])
+    return rate
+
+
+def unit_cost(state: State, rows: np.ndarray) -> np.ndarray:
+    """Cost (RMB/unit) of a store's sale before platform fees: wholesale plus its courier."""
+    mer = state.merchants
+    return mer.wholesale[rows] + state.couriers.price[mer.courier[rows]]
+
+
+def book_platform_revenue(state: State, platform: np.ndarray | int, amount: np.ndarray) -> None:
+    """Add ``amount`` (RMB) to the platforms' revenue for the day.
+
+    One platform for all (an int): the amounts' sum is added; one per entry (an array): each
+    entry is added to its platform in turn.
+    """
+    revenue = state.platforms.revenue_today
+    if np.isscalar(platform):
+        revenue[platform] += amount.sum()
+    else:
+        np.add.at(revenue, platform, amount)
+
+
+def pay_platform(
+    state: State,
+    payer: str,
+    payer_idx: np.ndarray | int,
+    platform: np.ndarray | int,
+    amount: np.ndarray,
+) -> None:
+    """Book a payment to a platform: ledger, the platform's revenue and the payer's profit.
+
+    Args:
+        state: the world.
+        payer: ledger sector that pays (``merchants``, ``manufacturers``, ``households``,
+            ``escrow``). When stores pay (``merchants``), the amount is also a cost in their
+            profit for the day; ``payer_idx`` must then hold each store once.
+        payer_idx: paying accounts (one per entry, or one for all).
+        platform: receiving platform (one per entry, or one for all).
+        amount: RMB per entry.
+    """
+    state.ledger.pay(payer, payer_idx, "platforms", platform, amount)
+    if payer == "merchants":
+        state.merchants.profit_today[payer_idx] -= amount
+    book_platform_revenue(state, platform, amount)
+
+
+def unemployment_rate(state: State) -> float:
+    """Unemployed households over the labour force (all households)."""
+    n = state.consumers.n
+    return float((state.consumers.sector < 0).sum() / n) if n else 0.0
+
+
+def wage_rates(state: State) -> np.ndarray:
+    """Daily wage (RMB) of each labour sector, after the wage rule."""
+    lab = state.config.labour
+    wage = lab.wage * WAGE_LEVEL
+    if lab.wage_rule == "unemployment":
+        u = unemployment_rate(state)
+        wage = wage * max(
+            0.5, 1 - lab.wage_unemployment_elasticity * (u - state.initial_unemployment)
+        )
+    return wage
