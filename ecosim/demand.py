@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from ecosim.actors.merchants import MALL
+from ecosim.actors.tables import MALL
 
 if TYPE_CHECKING:
     from ecosim.state import State
@@ -48,6 +48,7 @@ __all__ = [
     "candidate_values",
     "choose",
     "consider",
+    "delivery_estimate",
     "effective_trust",
     "expected_quality",
     "inclusive_values",
@@ -57,6 +58,7 @@ __all__ = [
     "offline_value",
     "price_weight",
     "refund_chance",
+    "travel_days",
     "typical_shopper",
     "unrefunded_share",
 ]
@@ -144,7 +146,7 @@ def listing_values(state: State, p, c, cand, trust, alpha, region):
     trust = effective_trust(state, p, trust, mer.tier[cand] == MALL)
     weight = price_weight(state, p, trust)
     eq = expected_quality(shown[cand], count[cand], mer.quality_listed[cand], trust)
-    days = state.delivery_estimate(mer.region[cand], region, mer.courier[cand])
+    days = delivery_estimate(state, mer.region[cand], region, mer.courier[cand])
     price = mer.price[cand]
     ref = cat.reference_price
     return (
@@ -160,6 +162,18 @@ def offline_value(state: State, c, alpha):
     q_off = cat.quality_mean + state.config.offline.quality
     value = -alpha * state.offline_price[c] + cfg.quality_weight * cat.reference_price * q_off
     return value / mu + cfg.offline_preference
+
+
+def travel_days(state: State, from_region: np.ndarray, to_region: np.ndarray) -> np.ndarray:
+    """Uncongested delivery time (days) between regions."""
+    cfg = state.config.logistics
+    return cfg.base_days + cfg.days_per_1000km * state.distance_km[from_region, to_region] / 1e3
+
+
+def delivery_estimate(state: State, from_region, to_region, courier) -> np.ndarray:
+    """Delivery days a shopper expects: travel time plus yesterday's congestion delay."""
+    cong = state.config.logistics.congestion_days * state.courier_overload[courier]
+    return travel_days(state, from_region, to_region) + cong
 
 
 def typical_shopper(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -208,7 +222,8 @@ def market_terms(state: State, p: int, c: int, listings: np.ndarray) -> MarketTe
     shown, count = state.display[p]
     n = count[listings]
     denom = n + PRIOR_RATINGS
-    days = state.delivery_estimate(
+    days = delivery_estimate(
+        state,
         mer.region[listings][:, None],
         np.arange(state.n_regions)[None, :],
         mer.courier[listings][:, None],

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from ecosim.config import EcosimConfig, _default_categories, list_parameters
+from ecosim.config import EcosimConfig, list_parameters
 from ecosim.metrics import METRICS
 
 __all__ = [
@@ -197,7 +197,7 @@ _SECTION_TITLES = {
 
 
 def _default_categories_table() -> str:
-    cats = _default_categories()
+    cats = EcosimConfig().categories
     fields = list(type(cats[0]).model_fields)
     lines = [
         "Built-in categories (used when a config has no `categories` list):",

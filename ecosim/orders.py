@@ -1,7 +1,9 @@
 """Batches of orders and the calendars of parcels and supplier shipments in transit.
 
 A batch is a dict of equal-length numpy arrays (one entry per order). Shipments are filed
-under the day they arrive, so a day's deliveries are found without scanning what is in transit.
+under the day they arrive, so a day's deliveries are found without scanning what is in transit;
+households' consumables are filed the same way under the day they must next be checked
+(:class:`NeedQueue`, used by ``ecosim.phases.consumption``).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections import defaultdict
 
 import numpy as np
 
-__all__ = ["Calendar", "concat", "empty_orders", "take"]
+__all__ = ["ORDER_FIELDS", "Calendar", "NeedQueue", "concat", "empty_orders", "take"]
 
 ORDER_FIELDS = {
     "consumer": np.int64,
@@ -73,3 +75,53 @@ class Calendar:
                 sum(next(iter(b.values())).size for bs in self._by_day.values() for b in bs)
             )
         return float(sum(b[field].sum() for bs in self._by_day.values() for b in bs))
+
+
+class NeedQueue:
+    """A bucket queue of (household, consumable) keys ``row * n_slots + slot`` by check day.
+
+    Args:
+        n_slots: consumable categories per household.
+        size: households x consumables covered (the queue is rebuilt if this changes).
+        thresholds: (reorder point, device threshold) in days that the filing days assume;
+            a larger one later means the queue must be rebuilt.
+    """
+
+    def __init__(self, n_slots: int, size: int, thresholds: tuple[float, float]) -> None:
+        self.n_slots = n_slots
+        self.size = size
+        self.thresholds = thresholds
+        self._by_day: defaultdict[int, list[np.ndarray]] = defaultdict(list)
+        self.carry = np.empty(0, dtype=np.int64)  # keys that became needs on the last day
+
+    def file(self, keys: np.ndarray, days: np.ndarray) -> None:
+        """File ``keys`` under ``days`` (integer day numbers, same length)."""
+        if keys.size == 0:
+            return
+        first = days.min()
+        # Days span a few months at most: as 16-bit offsets the stable sort is a radix sort.
+        span = days - first
+        order = np.argsort(span.astype(np.uint16) if span.max() < 2**16 else span, kind="stable")
+        days_sorted = days[order]
+        cut = np.flatnonzero(days_sorted[1:] != days_sorted[:-1]) + 1
+        for lo, hi in zip(np.r_[0, cut], np.r_[cut, days_sorted.size], strict=True):
+            self._by_day[int(days_sorted[lo])].append(keys[order[lo:hi]])
+
+    def file_on(self, keys: np.ndarray, day: int) -> None:
+        """File every key under one day."""
+        if keys.size:
+            self._by_day[day].append(keys)
+
+    def pop(self, day: int) -> np.ndarray:
+        """Remove the keys filed for ``day`` or earlier: sorted, without duplicates."""
+        due = [d for d in self._by_day if d <= day]
+        if not due:
+            return np.empty(0, dtype=np.int64)
+        keys = np.concatenate([k for d in due for k in self._by_day.pop(d)])
+        # Chunks are mostly sorted already, and a stable sort (timsort) merges sorted runs
+        # in near-linear time; np.unique would hash or quicksort from scratch.
+        keys = np.sort(keys, kind="stable")
+        return keys[np.r_[True, keys[1:] != keys[:-1]]] if keys.size else keys
+
+    def __len__(self) -> int:
+        return sum(k.size for ks in self._by_day.values() for k in ks)

@@ -6,53 +6,25 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.actors.table import RowAgent, Table
+from ecosim.actors.table import RowAgent
+from ecosim.actors.tables import UNEMPLOYED, ConsumerTable
 from ecosim.demand import SATURATION, choose, listing_values, logit_scale, offline_value
 
 if TYPE_CHECKING:
-    from ecosim.model import EcosystemModel
+    from ecosim.state import State
 
-__all__ = ["UNEMPLOYED", "Consumer", "ConsumerTable", "create_consumers"]
-
-UNEMPLOYED = -1
+__all__ = ["Consumer", "create_consumers"]
 
 
-class ConsumerTable(Table):
-    """Columns of household state (one row per household).
-
-    Consumable columns have one entry per consumable category (``model.consumables``):
-    ``stock_out`` is the day (float) the home stock runs out, so stock needs no daily update:
-    it is ``rate * (stock_out - day)`` units at any day.
-    """
-
-    def __init__(self, n: int, n_consumables: int) -> None:
-        super().__init__(n)
-        self.add_column("region", dtype=np.int32)
-        self.add_column("price_sensitivity", fill=1.0)  # multiplier of 1/mu, mean 1
-        self.add_column("trust", fill=0.8)  # probability an online seller is honest
-        self.add_column("home", dtype=np.int32, fill=-1)  # platform index; -1 multi-homing
-        self.add_column("base_income", fill=0.0)  # RMB/day when employed at the mean wage
-        self.add_column("income", fill=0.0)  # RMB/day received
-        self.add_column("sector", dtype=np.int8, fill=UNEMPLOYED)  # employer sector
-        self.add_column("employer", dtype=np.int64, fill=-1)  # row in the sector's table
-        k = n_consumables
-        self.add_column("rate", width=k)  # units/day consumed
-        self.add_column("stock_out", width=k)  # day the home stock is exhausted
-        self.add_column("pending", dtype=bool, width=k)  # an order is on its way
-        self.add_column("device", dtype=np.int64, width=k, fill=-1)  # manufacturer of device
-        self.add_column("iot_on", dtype=bool, width=k)  # device reorders automatically
-        self.add_column("device_merchant", dtype=np.int64, width=k, fill=-1)
-
-
-def create_consumers(model: EcosystemModel) -> ConsumerTable:
+def create_consumers(state: State) -> ConsumerTable:
     """Draw the initial households: region, tastes, consumption rates, homes and stocks."""
-    cfg = model.config.consumers
-    rng = model.rng
+    cfg = state.config.consumers
+    rng = state.rng
     n = cfg.n
-    table = ConsumerTable(n, len(model.consumables))
-    n_urban = model.config.regions.n_urban
-    n_regions = model.n_regions
-    urban = rng.random(n) < model.config.regions.urban_population_share
+    table = ConsumerTable(n, len(state.consumables))
+    n_urban = state.config.regions.n_urban
+    n_regions = state.n_regions
+    urban = rng.random(n) < state.config.regions.urban_population_share
     table.region[:] = np.where(
         urban,
         rng.integers(0, n_urban, n),
@@ -61,15 +33,15 @@ def create_consumers(model: EcosystemModel) -> ConsumerTable:
     sd = cfg.price_sensitivity_sd
     table.price_sensitivity[:] = rng.lognormal(-0.5 * sd * sd, sd, n)
     table.trust[:] = cfg.initial_trust
-    base_wage = model.config.labour.wage
+    base_wage = state.config.labour.wage
     table.base_income[:] = base_wage * rng.lognormal(-0.125, 0.5, n)
     # Single-homers pick a platform by its initial share; the rest shop everywhere.
-    shares = np.array([p.initial_share for p in model.config.platforms], dtype=float)
+    shares = np.array([p.initial_share for p in state.config.platforms], dtype=float)
     shares = shares / shares.sum() if shares.sum() > 0 else np.full(len(shares), 1 / len(shares))
     multi = rng.random(n) < cfg.multihoming_share
     table.home[:] = np.where(multi, -1, rng.choice(len(shares), size=n, p=shares))
-    for k, c in enumerate(model.consumables):
-        cat = model.config.categories[c]
+    for k, c in enumerate(state.consumables):
+        cat = state.config.categories[c]
         s = cfg.pack_days_sd
         table.rate[:, k] = cat.consumption_rate * rng.lognormal(-0.5 * s * s, s, n)
         pack_days = 1.0 / np.maximum(table.rate[:, k], 1e-9)
@@ -176,6 +148,7 @@ class Consumer(RowAgent):
             surplus of the search over buying offline, RMB).
         """
         model = self.model
+        state = model.state
         cfg = model.config.consumers
         cons = model.consumers
         i = self.row
@@ -191,7 +164,7 @@ class Consumer(RowAgent):
             looked = np.arange(n_pool)
         alpha = cons.price_sensitivity[i : i + 1]
         values = listing_values(
-            model,
+            state,
             platform,
             category,
             sheet[looked][None, :],
@@ -199,9 +172,9 @@ class Consumer(RowAgent):
             alpha[:, None],
             cons.region[i : i + 1, None],
         )[0]
-        offline = offline_value(model, category, alpha)
+        offline = offline_value(state, category, alpha)
         pick, inclusive = choose(offline, values[:, None], model.rng.random(1))
         merchant = int(sheet[looked[pick[0] - 1]]) if pick[0] > 0 else -1
-        mu = logit_scale(model, category)
+        mu = logit_scale(state, category)
         surplus = float(mu / alpha[0] * (inclusive[0] - offline[0]))
         return merchant, looked, surplus

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
-
-if TYPE_CHECKING:
-    from ecosim.model import EcosystemModel
 
 __all__ = ["OfflineRetail"]
 
@@ -16,10 +11,15 @@ class OfflineRetail(mesa.Agent):
     """All offline shops of the economy as one agent (one ledger account; its headcount is
     ``model.offline_staff``)."""
 
-    def __init__(self, model: EcosystemModel) -> None:
-        super().__init__(model)
-        self.sales_today = 0.0  # RMB
-        self.units_today = 0.0
+    @property
+    def sales_today(self) -> float:
+        """Sales today (RMB)."""
+        return float(self.model.today.offline_sales)
+
+    @property
+    def units_today(self) -> float:
+        """Units sold today."""
+        return float(self.model.today.offline_units)
 
     def price(self, category: int) -> float:
         """Shelf price of a category (RMB/unit): mean unit cost times one plus the markup."""

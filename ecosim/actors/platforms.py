@@ -7,24 +7,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.actors.merchants import MALL
-from ecosim.actors.table import RowAgent, Table
+from ecosim.actors.table import RowAgent
+from ecosim.actors.tables import MALL
 
 if TYPE_CHECKING:
     from ecosim.config import PlatformConfig
 
-__all__ = ["Platform", "PlatformTable", "displayed_rating", "tier_rates"]
-
-
-class PlatformTable(Table):
-    """Columns of platform state (one row per platform)."""
-
-    def __init__(self, n: int) -> None:
-        super().__init__(n)
-        self.add_column("staff", dtype=np.int64)
-        self.add_column("revenue_today")  # RMB
-        self.add_column("gmv_today")  # RMB
-        self.add_column("orders_ema")  # orders/day, exponential moving average (workload)
+__all__ = ["Platform", "displayed_rating", "tier_rates"]
 
 
 def tier_rates(plat: PlatformConfig, tier: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -6,35 +6,23 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.actors.merchants import SERVICE_TYPES
-from ecosim.actors.table import RowAgent, Table
+from ecosim.actors.table import RowAgent
+from ecosim.actors.tables import SERVICE_TYPES, ServiceTable
 
 if TYPE_CHECKING:
-    from ecosim.model import EcosystemModel
+    from ecosim.state import State
 
-__all__ = ["ServiceProvider", "ServiceTable", "create_providers"]
-
-
-class ServiceTable(Table):
-    """Columns of provider state (one row per provider)."""
-
-    def __init__(self, n: int) -> None:
-        super().__init__(n)
-        self.add_column("kind", dtype=np.int32)  # index into SERVICE_TYPES
-        self.add_column("price")  # RMB/day per client
-        self.add_column("staff", dtype=np.int64)
-        self.add_column("clients", dtype=np.int64)
-        self.add_column("revenue_today")
+__all__ = ["ServiceProvider", "create_providers"]
 
 
-def create_providers(model: EcosystemModel) -> ServiceTable:
+def create_providers(state: State) -> ServiceTable:
     """``providers_per_type`` providers of each type, prices spread +-10% around the config."""
-    cfg = model.config.services
+    cfg = state.config.services
     k = cfg.providers_per_type
     table = ServiceTable(k * len(SERVICE_TYPES))
     table.kind[:] = np.repeat(np.arange(len(SERVICE_TYPES)), k)
     base = np.array([getattr(cfg, f"{t}_price") for t in SERVICE_TYPES])
-    table.price[:] = base[table.kind] * model.rng.uniform(0.9, 1.1, table.n)
+    table.price[:] = base[table.kind] * state.rng.uniform(0.9, 1.1, table.n)
     return table
 
 

@@ -4,10 +4,11 @@ Home stocks are not decremented daily: each (household, consumable) holds the da
 runs out, so a need is due when that day is within the reorder point.
 
 Nor are all households scanned every day: a household's next need is predictable from its
-stock, so each (household, consumable) key sits in a :class:`NeedQueue`, filed under the
-first day it can be due, and a day's work grows with the keys filed for that day (the
-households that act), not with the population. The queue is conservative: a key may be
-checked early (it is then filed again), never late. Keys leave and re-enter it as follows:
+stock, so each (household, consumable) key sits in a need queue
+(``ecosim.orders.NeedQueue``), filed under the first day it can be due, and a day's work
+grows with the keys filed for that day (the households that act), not with the population.
+The queue is conservative: a key may be checked early (it is then filed again), never late.
+Keys leave and re-enter it as follows:
 
 - due today: becomes a need; tomorrow, unless an order for it shipped (``pending``), it is
   filed again by its stock (satisfied offline) or for tomorrow (still unmet: no affordable
@@ -26,162 +27,120 @@ threshold rebuild the queue by themselves.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ecosim.demand import SATURATION
-from ecosim.orders import ORDER_FIELDS
+from ecosim.orders import ORDER_FIELDS, NeedQueue
 
 if TYPE_CHECKING:
-    from ecosim.model import EcosystemModel
+    from ecosim.state import State
 
-__all__ = ["NeedQueue", "due_by_scan", "file_after_delivery", "need_queue", "needs_today", "refile"]
-
-
-class NeedQueue:
-    """A bucket queue of (household, consumable) keys ``row * n_slots + slot`` by check day.
-
-    Args:
-        n_slots: consumable categories per household.
-        size: households x consumables covered (the queue is rebuilt if this changes).
-        thresholds: (reorder point, device threshold) in days that the filing days assume;
-            a larger one later means the queue must be rebuilt.
-    """
-
-    def __init__(self, n_slots: int, size: int, thresholds: tuple[float, float]) -> None:
-        self.n_slots = n_slots
-        self.size = size
-        self.thresholds = thresholds
-        self._by_day: defaultdict[int, list[np.ndarray]] = defaultdict(list)
-        self.carry = np.empty(0, dtype=np.int64)  # keys that became needs on the last day
-
-    def file(self, keys: np.ndarray, days: np.ndarray) -> None:
-        """File ``keys`` under ``days`` (integer day numbers, same length)."""
-        if keys.size == 0:
-            return
-        first = days.min()
-        # Days span a few months at most: as 16-bit offsets the stable sort is a radix sort.
-        span = days - first
-        order = np.argsort(span.astype(np.uint16) if span.max() < 2**16 else span, kind="stable")
-        days_sorted = days[order]
-        cut = np.flatnonzero(days_sorted[1:] != days_sorted[:-1]) + 1
-        for lo, hi in zip(np.r_[0, cut], np.r_[cut, days_sorted.size], strict=True):
-            self._by_day[int(days_sorted[lo])].append(keys[order[lo:hi]])
-
-    def file_on(self, keys: np.ndarray, day: int) -> None:
-        """File every key under one day."""
-        if keys.size:
-            self._by_day[day].append(keys)
-
-    def pop(self, day: int) -> np.ndarray:
-        """Remove the keys filed for ``day`` or earlier: sorted, without duplicates."""
-        due = [d for d in self._by_day if d <= day]
-        if not due:
-            return np.empty(0, dtype=np.int64)
-        keys = np.concatenate([k for d in due for k in self._by_day.pop(d)])
-        # Chunks are mostly sorted already, and a stable sort (timsort) merges sorted runs
-        # in near-linear time; np.unique would hash or quicksort from scratch.
-        keys = np.sort(keys, kind="stable")
-        return keys[np.r_[True, keys[1:] != keys[:-1]]] if keys.size else keys
-
-    def __len__(self) -> int:
-        return sum(k.size for ks in self._by_day.values() for k in ks)
+__all__ = [
+    "NeedQueue",
+    "due_by_scan",
+    "file_after_delivery",
+    "need_queue",
+    "needs_today",
+    "refile",
+    "refill_home_stock",
+    "relink_devices",
+]
 
 
-def _thresholds(model: EcosystemModel) -> tuple[float, float]:
-    cfg = model.config.consumers
+def _thresholds(state: State) -> tuple[float, float]:
+    cfg = state.config.consumers
     return cfg.reorder_point_days, cfg.iot_threshold_days
 
 
-def _first_check(model: EcosystemModel, keys: np.ndarray, day: int) -> np.ndarray:
+def _first_check(state: State, keys: np.ndarray, day: int) -> np.ndarray:
     """First day, not before ``day``, each key can be due: by its stock and the largest
     threshold it can have until then (see the module docstring)."""
-    cons = model.consumers
-    plain, device = _thresholds(model)
+    cons = state.consumers
+    plain, device = _thresholds(state)
     lead = np.where(cons.iot_on.ravel()[keys], max(plain, device), plain)
     first = np.ceil(cons.stock_out.ravel()[keys] - lead)
     first = np.nan_to_num(first, nan=day, posinf=2**40, neginf=day)
     return np.maximum(first, day).astype(np.int64)
 
 
-def need_queue(model: EcosystemModel) -> NeedQueue:
-    """The model's need queue, (re)built by one full scan when missing or out of date."""
-    cons = model.consumers
-    k = len(model.consumables)
-    now = _thresholds(model)
-    queue: NeedQueue | None = getattr(model, "need_queue", None)
+def need_queue(state: State) -> NeedQueue:
+    """The households' need queue, (re)built by one full scan when missing or out of date."""
+    cons = state.consumers
+    k = len(state.consumables)
+    now = _thresholds(state)
+    queue: NeedQueue | None = state.need_queue
     stale = queue is None or queue.size != cons.n * k or queue.n_slots != k
     if stale or any(a > b for a, b in zip(now, queue.thresholds, strict=True)):
         queue = NeedQueue(k, cons.n * k, now)
         # Keys in transit are filed too: checked early, they are filed again (never lost).
         keys = np.arange(cons.n * k, dtype=np.int64)
-        queue.file(keys, _first_check(model, keys, model.day))
-        model.need_queue = queue
+        queue.file(keys, _first_check(state, keys, state.day))
+        state.need_queue = queue
     return queue
 
 
-def refile(model: EcosystemModel, rows: np.ndarray, slots: np.ndarray) -> None:
+def refile(state: State, rows: np.ndarray, slots: np.ndarray) -> None:
     """Check these (household, consumable) pairs again tomorrow (their threshold rose)."""
-    queue: NeedQueue | None = getattr(model, "need_queue", None)
+    queue: NeedQueue | None = state.need_queue
     if queue is not None:
-        queue.file_on(np.asarray(rows) * queue.n_slots + np.asarray(slots), model.day + 1)
+        queue.file_on(np.asarray(rows) * queue.n_slots + np.asarray(slots), state.day + 1)
 
 
-def file_after_delivery(model: EcosystemModel, consumer, slot, arrival) -> None:
+def file_after_delivery(state: State, consumer, slot, arrival) -> None:
     """Shipped consumables: check the household again the day after its parcel arrives."""
-    queue: NeedQueue | None = getattr(model, "need_queue", None)
+    queue: NeedQueue | None = state.need_queue
     if queue is None or slot.size == 0:
         return
     queue.file(consumer * queue.n_slots + slot, arrival + 1)
 
 
-def _device_live(model: EcosystemModel, keys: np.ndarray) -> np.ndarray:
+def _device_live(state: State, keys: np.ndarray) -> np.ndarray:
     """Whether the device of each (household, consumable) key reorders: on, store open."""
-    cons = model.consumers
+    cons = state.consumers
     live = cons.iot_on.ravel()[keys]
     merchant = cons.device_merchant.ravel()[keys[live]]
     ok = merchant >= 0
-    ok[ok] = model.merchants.active[merchant[ok]]
+    ok[ok] = state.merchants.active[merchant[ok]]
     live[live] = ok
     return live
 
 
-def due_by_scan(model: EcosystemModel) -> tuple[np.ndarray, np.ndarray]:
+def due_by_scan(state: State) -> tuple[np.ndarray, np.ndarray]:
     """(rows, slots) of every consumable due today, by scanning all households (for checks)."""
-    cons = model.consumers
-    cfg = model.config.consumers
-    device_live = cons.iot_on & model.merchants.active[np.maximum(cons.device_merchant, 0)]
+    cons = state.consumers
+    cfg = state.config.consumers
+    device_live = cons.iot_on & state.merchants.active[np.maximum(cons.device_merchant, 0)]
     device_live &= cons.device_merchant >= 0
     threshold = np.where(device_live, cfg.iot_threshold_days, cfg.reorder_point_days)
-    return np.nonzero(~cons.pending & (cons.stock_out - threshold <= model.day))
+    return np.nonzero(~cons.pending & (cons.stock_out - threshold <= state.day))
 
 
-def _due_consumables(model: EcosystemModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _due_consumables(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rows, slots, device live) of the consumables due today, row-major, from the queue."""
-    cons = model.consumers
-    cfg = model.config.consumers
-    day = model.day
-    queue = need_queue(model)
+    cons = state.consumers
+    cfg = state.config.consumers
+    day = state.day
+    queue = need_queue(state)
     k = queue.n_slots
     pending = cons.pending.ravel()
     stock_out = cons.stock_out.ravel()
     # Yesterday's needs that did not ship (bought offline, unaffordable, stocked out) are
     # filed again by their stock; shipped ones wait in the queue for their delivery.
     carry = queue.carry[~pending[queue.carry]]
-    queue.file(carry, _first_check(model, carry, day))
+    queue.file(carry, _first_check(state, carry, day))
     keys = queue.pop(day)
     # A key in transit found here was filed twice (an order placed outside the queue);
     # it is looked at again tomorrow so that it cannot be lost.
     busy = pending[keys]
     queue.file_on(keys[busy], day + 1)
     keys = keys[~busy]
-    live = _device_live(model, keys)
+    live = _device_live(state, keys)
     threshold = np.where(live, cfg.iot_threshold_days, cfg.reorder_point_days)
     due = stock_out[keys] - threshold <= day
     later = keys[~due]
-    queue.file(later, _first_check(model, later, day + 1))
+    queue.file(later, _first_check(state, later, day + 1))
     keys = queue.carry = keys[due]
     rows, slots = np.divmod(keys, k)
     return rows, slots, live[due]
@@ -199,18 +158,18 @@ def _batch(consumer, category, slot) -> dict[str, np.ndarray]:
     }
 
 
-def needs_today(model: EcosystemModel) -> tuple[dict, dict]:
+def needs_today(state: State) -> tuple[dict, dict]:
     """Households' needs for the day.
 
     Returns:
         (needs that go shopping, needs a smart device reorders without search), as order
         batches without merchant or platform.
     """
-    cons = model.consumers
-    cfg = model.config.consumers
+    cons = state.consumers
+    cfg = state.config.consumers
     # Device owners reorder earlier (their threshold) and only through a live linked store.
-    rows, slots, by_device = _due_consumables(model)
-    cats = np.asarray(model.consumables, dtype=np.int64)[slots]
+    rows, slots, by_device = _due_consumables(state)
+    cats = np.asarray(state.consumables, dtype=np.int64)[slots]
     iot = _batch(rows[by_device], cats[by_device], slots[by_device])
     iot["iot"][:] = True
     iot["merchant"] = cons.device_merchant[rows[by_device], slots[by_device]]
@@ -220,13 +179,52 @@ def needs_today(model: EcosystemModel) -> tuple[dict, dict]:
     # Durable spending follows income and saturates at SATURATION times the mean income.
     elasticity = cfg.income_spending_elasticity
     cap = SATURATION**elasticity
-    for c in model.durables:
-        rate = model.config.categories[c].need_rate
-        n_cand = model.rng.poisson(rate * cap * cons.n)
-        cand = model.rng.integers(0, cons.n, n_cand)
-        rel_income = np.minimum(cons.income[cand] / model.mean_base_income, SATURATION)
-        keep = model.rng.random(n_cand) * cap < rel_income**elasticity
+    for c in state.durables:
+        rate = state.config.categories[c].need_rate
+        n_cand = state.rng.poisson(rate * cap * cons.n)
+        cand = state.rng.integers(0, cons.n, n_cand)
+        rel_income = np.minimum(cons.income[cand] / state.mean_base_income, SATURATION)
+        keep = state.rng.random(n_cand) * cap < rel_income**elasticity
         who = cand[keep]
         search.append(_batch(who, np.full(who.size, c), np.full(who.size, -1)))
     out = {k: np.concatenate([b[k] for b in search]) for k in ORDER_FIELDS}
     return out, iot
+
+
+def refill_home_stock(state: State, consumers: np.ndarray, slots: np.ndarray) -> None:
+    """One unit per entry arrives in a household's home stock of a consumable."""
+    has = slots >= 0
+    k_all = len(state.consumables)
+    uniq, units = np.unique(consumers[has] * k_all + slots[has], return_counts=True)
+    i, k = np.divmod(uniq, k_all)
+    cons = state.consumers
+    cons.stock_out[i, k] = np.maximum(cons.stock_out[i, k], state.day) + units / np.maximum(
+        cons.rate[i, k], 1e-12
+    )
+
+
+def relink_devices(state: State) -> None:
+    """Link each device whose store is gone (or never set) to a live store of its maker:
+    its flagship if it has one, else a store it supplies, else any store of the category."""
+    cons = state.consumers
+    mer = state.merchants
+    linked = np.maximum(cons.device_merchant, 0)
+    dead = (cons.device >= 0) & ((cons.device_merchant < 0) | ~mer.active[linked])
+    rows, slots = np.nonzero(dead)
+    if rows.size == 0:
+        return
+    makers = cons.device[rows, slots]
+    link = np.full(rows.size, -1, dtype=np.int64)
+    for f in np.unique(makers):
+        mine = makers == f
+        flag = state.manufacturers.flagship[f]
+        if flag >= 0 and mer.active[flag]:
+            link[mine] = flag
+            continue
+        stores = np.flatnonzero(mer.active & (mer.supplier == f))
+        if stores.size == 0:
+            category = state.manufacturers.category[f]
+            stores = np.flatnonzero(mer.active & (mer.category == category))
+        if stores.size:
+            link[mine] = stores[state.rng.integers(0, stores.size, mine.sum())]
+    cons.device_merchant[rows, slots] = link

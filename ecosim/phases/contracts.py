@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.actors.merchants import MALL, add_merchants, cost_factor
+from ecosim.actors.merchants import add_merchants, cost_factor
+from ecosim.actors.tables import MALL
 from ecosim.bargaining import linear_profits, nash_wholesale_price
 from ecosim.demand import logit_scale
 from ecosim.economics import fee_rates, tier_fee_rates
 
 if TYPE_CHECKING:
-    from ecosim.model import EcosystemModel
+    from ecosim.state import State
 
 __all__ = ["go_direct", "renegotiate", "supplier_bargaining_power"]
 
@@ -37,32 +38,32 @@ MIN_UNITS = 0.05  # units/day below which demand is too thin to linearise
 FLAGSHIP_PLATFORM = 0  # a manufacturer's own store opens in the mall of the first platform
 
 
-def bargaining_inputs(model: EcosystemModel, rows: np.ndarray) -> dict[str, np.ndarray]:
+def bargaining_inputs(state: State, rows: np.ndarray) -> dict[str, np.ndarray]:
     """Cost, linearised net demand and disagreement payoffs of the given stores' contracts."""
-    mer = model.merchants
-    mfr = model.manufacturers
-    cfg = model.config.manufacturers
+    mer = state.merchants
+    mfr = state.manufacturers
+    cfg = state.config.manufacturers
     sup = mer.supplier[rows]
-    c = mfr.unit_cost[sup] * cost_factor(model, rows)
+    c = mfr.unit_cost[sup] * cost_factor(state, rows)
     q = np.maximum(mer.orders_ema[rows], MIN_UNITS)
-    market = model.expected_daily_units[mer.category[rows]]
+    market = state.expected_daily_units[mer.category[rows]]
     s = np.clip(q / np.maximum(market, 1e-9), 0.0, 0.9)
-    mu = np.array([logit_scale(model, k) for k in range(len(model.config.categories))])
+    mu = np.array([logit_scale(state, k) for k in range(len(state.config.categories))])
     b = mu[mer.category[rows]] / (q * (1 - s))
     a = mer.price[rows] + b * q
-    t, ship = fee_rates(model, rows), model.couriers.price[mer.courier[rows]]
+    t, ship = fee_rates(state, rows), state.couriers.price[mer.courier[rows]]
     a_net, b_net = (1 - t) * a - ship, (1 - t) * b
     locked = np.clip(mer.iot_ema[rows] / np.maximum(mer.orders_ema[rows], 1e-9), 0.0, 1.0)
 
     # store's outside option: another manufacturer's offer
-    per_cat = np.bincount(mfr.category, minlength=len(model.config.categories))
+    per_cat = np.bincount(mfr.category, minlength=len(state.config.categories))
     offer_sum = np.bincount(mfr.category, weights=mfr.offer_price(np.arange(mfr.n)))
     n_alt = per_cat[mer.category[rows]] - 1
     w_alt = np.where(
         n_alt > 0,
         (offer_sum[mer.category[rows]] - mfr.offer_price(sup)) / np.maximum(n_alt, 1),
         np.inf,
-    ) * cost_factor(model, rows)
+    ) * cost_factor(state, rows)
     _, profit_alt = linear_profits(np.minimum(w_alt, a_net), c, a_net, b_net)
     d_store = np.where(n_alt > 0, SWITCH_KEEP * profit_alt * (1 - locked), 0.0)
 
@@ -79,48 +80,48 @@ def bargaining_inputs(model: EcosystemModel, rows: np.ndarray) -> dict[str, np.n
     return {"c": c, "a": a_net, "b": b_net, "d_maker": d_maker, "d_store": d_store}
 
 
-def renegotiate(model: EcosystemModel) -> None:
+def renegotiate(state: State) -> None:
     """Contracts due today are renegotiated by generalized Nash bargaining."""
-    mer = model.merchants
-    cfg = model.config.manufacturers
+    mer = state.merchants
+    cfg = state.config.manufacturers
     due = np.flatnonzero(
         mer.active
         & ~mer.flagship
-        & ((np.arange(mer.n) + model.day) % cfg.renegotiation_interval == 0)
+        & ((np.arange(mer.n) + state.day) % cfg.renegotiation_interval == 0)
     )
     if due.size == 0:
         return
-    x = bargaining_inputs(model, due)
+    x = bargaining_inputs(state, due)
     w = nash_wholesale_price(
         x["c"], x["a"], x["b"], cfg.bargaining_weight, x["d_maker"], x["d_store"]
     )
     mer.wholesale[due] = np.clip(w, x["c"], np.maximum(x["a"], x["c"]))
-    _update_offers(model)
-    model.last_negotiation = {"rows": due, **x, "wholesale": mer.wholesale[due].copy()}
+    _update_offers(state)
+    state.last_negotiation = {"rows": due, **x, "wholesale": mer.wholesale[due].copy()}
 
 
-def _update_offers(model: EcosystemModel) -> None:
+def _update_offers(state: State) -> None:
     """A manufacturer's offer to new partners (and offline) follows its current contracts."""
-    mer = model.merchants
-    mfr = model.manufacturers
+    mer = state.merchants
+    mfr = state.manufacturers
     live = np.flatnonzero(mer.active & ~mer.flagship)
     if live.size == 0:
         return
     sup = mer.supplier[live]
-    markup = mer.wholesale[live] / (mfr.unit_cost[sup] * cost_factor(model, live)) - 1
+    markup = mer.wholesale[live] / (mfr.unit_cost[sup] * cost_factor(state, live)) - 1
     total = np.bincount(sup, weights=markup, minlength=mfr.n)
     count = np.bincount(sup, minlength=mfr.n)
     has = count > 0
     mfr.wholesale_markup[has] = total[has] / count[has]
 
 
-def supplier_bargaining_power(model: EcosystemModel) -> float:
+def supplier_bargaining_power(state: State) -> float:
     """Manufacturers' share of the channel margin, (w - c) / (p - c), weighted by volume."""
-    mer = model.merchants
+    mer = state.merchants
     live = np.flatnonzero(mer.active & ~mer.flagship)
     if live.size == 0:
         return 0.0
-    c = model.manufacturers.unit_cost[mer.supplier[live]] * cost_factor(model, live)
+    c = state.manufacturers.unit_cost[mer.supplier[live]] * cost_factor(state, live)
     margin = mer.price[live] - c
     ok = margin > 0
     weight = mer.orders_ema[live][ok]
@@ -130,16 +131,16 @@ def supplier_bargaining_power(model: EcosystemModel) -> float:
     return float(np.average(share, weights=weight))
 
 
-def go_direct(model: EcosystemModel) -> None:
+def go_direct(state: State) -> None:
     """Manufacturers without a flagship open one when selling direct pays clearly more."""
-    cfg = model.config.manufacturers
+    cfg = state.config.manufacturers
     if not cfg.flagship_store:
         return
-    mer = model.merchants
-    mfr = model.manufacturers
-    plat = model.config.platforms[FLAGSHIP_PLATFORM]
+    mer = state.merchants
+    mfr = state.manufacturers
+    plat = state.config.platforms[FLAGSHIP_PLATFORM]
     due = np.flatnonzero(
-        (mfr.flagship < 0) & ((np.arange(mfr.n) + model.day) % cfg.renegotiation_interval == 0)
+        (mfr.flagship < 0) & ((np.arange(mfr.n) + state.day) % cfg.renegotiation_interval == 0)
     )
     for f in due:
         partners = np.flatnonzero(mer.active & (mer.supplier == f) & ~mer.flagship)
@@ -151,8 +152,8 @@ def go_direct(model: EcosystemModel) -> None:
         t = float(tier_fee_rates(plat, np.array([MALL]))[0])
         price = float(np.median(mer.price[market]))
         units = float(np.median(mer.orders_ema[market]))
-        direct = (price * (1 - t) - model.couriers.price.mean() - mfr.unit_cost[f]) * units
-        direct -= plat.mall.annual_fee / 365 + model.config.merchants.fixed_cost
+        direct = (price * (1 - t) - state.couriers.price.mean() - mfr.unit_cost[f]) * units
+        direct -= plat.mall.annual_fee / 365 + state.config.merchants.fixed_cost
         wholesale = (
             ((mer.wholesale[partners] - mfr.unit_cost[f]) * mer.orders_ema[partners]).mean()
             if partners.size
@@ -160,7 +161,7 @@ def go_direct(model: EcosystemModel) -> None:
         )
         if direct > cfg.direct_threshold * max(wholesale, 0.0):
             row = add_merchants(
-                model,
+                state,
                 1,
                 np.array([FLAGSHIP_PLATFORM]),
                 np.array([mfr.category[f]]),
@@ -169,5 +170,5 @@ def go_direct(model: EcosystemModel) -> None:
                 flagship_of=np.array([f]),
             )
             mfr.flagship[f] = row[0]
-            model.today["entries"] += 1.0
-            model.today["direct_entries"] += 1.0
+            state.today.entries += 1.0
+            state.today.direct_entries += 1.0

@@ -16,25 +16,25 @@ from ecosim.phases.labour import SECTORS, staff_arrays
 from ecosim.phases.ranking import SALES_WINDOW, recent_sum
 
 if TYPE_CHECKING:
-    from ecosim.model import EcosystemModel
+    from ecosim.state import State
 
-__all__ = ["collect"]
+__all__ = ["book_profits", "collect"]
 
 
-def _labour_and_channel(model: EcosystemModel) -> dict[str, float]:
-    t = model.today
-    staff = staff_arrays(model)
+def _labour_and_channel(state: State) -> dict[str, float]:
+    t = state.today
+    staff = staff_arrays(state)
     out = {f"employment_{name}": float(staff[s].sum()) for s, name in enumerate(SECTORS)}
-    out["employment_merchants"] += float(model.merchants.active.sum())  # self-employed owners
+    out["employment_merchants"] += float(state.merchants.active.sum())  # self-employed owners
     out["employment_total"] = float(sum(out.values()))
-    out["unemployment_rate"] = unemployment_rate(model)
-    sector = model.consumers.sector
+    out["unemployment_rate"] = unemployment_rate(state)
+    sector = state.consumers.sector
     employed = sector[sector >= 0]
-    out["mean_wage"] = float(wage_rates(model)[employed].mean()) if employed.size else 0.0
-    out["supplier_bargaining_power"] = supplier_bargaining_power(model)
+    out["mean_wage"] = float(wage_rates(state)[employed].mean()) if employed.size else 0.0
+    out["supplier_bargaining_power"] = supplier_bargaining_power(state)
     # A level that loses money earns no share: shares of the positive parts stay in 0..1 and
     # sum to one, where shares of a total near zero (the stores' shake-out) would explode.
-    gains = {key: max(value, 0.0) for key, value in model.profit_ema.items()}
+    gains = {key: max(value, 0.0) for key, value in state.profit_ema.items()}
     total = sum(gains.values())
     for key, name in (
         ("manufacturers", "manufacturer"),
@@ -44,32 +44,32 @@ def _labour_and_channel(model: EcosystemModel) -> dict[str, float]:
         out[f"{name}_profit_share"] = gains[key] / total if total > 0 else float("nan")
     out["iot_order_share"] = ratio(t["iot_orders"], t["orders"])
     # ring buffers: rotate so that weeks are contiguous days
-    shift = -(model.day % model.demand_hist.size) - 1
+    shift = -(state.day % state.demand_hist.size) - 1
     out["bullwhip_ratio"] = bullwhip_ratio(
-        np.roll(model.upstream_hist, shift), np.roll(model.demand_hist, shift), period=7
+        np.roll(state.upstream_hist, shift), np.roll(state.demand_hist, shift), period=7
     )
     out["services_revenue"] = t["services_revenue"]
     return out
 
 
-def collect(model: EcosystemModel) -> dict[str, float]:
-    """The model's metrics for the day just simulated."""
-    t = model.today
-    mer = model.merchants
+def collect(state: State) -> dict[str, float]:
+    """The state's metrics for the day just simulated."""
+    t = state.today
+    mer = state.merchants
     live = mer.active
     # Open stores only: closed ones keep their rows, and summing them would cost per store
     # that ever existed (docs/performance.md).
-    w = recent_sum(mer.sales_hist, model.day, SALES_WINDOW, np.flatnonzero(live))
+    w = recent_sum(mer.sales_hist, state.day, SALES_WINDOW, np.flatnonzero(live))
     h, cr4 = grouped_concentration(w, mer.category[live])
     markup = (mer.price[live] - mer.wholesale[live]) / mer.wholesale[live]
-    ref = np.array([c.reference_price for c in model.config.categories])[mer.category[live]]
-    capacity = model.couriers.capacity(model.config.logistics.parcels_per_courier_day).sum()
+    ref = np.array([c.reference_price for c in state.config.categories])[mer.category[live]]
+    capacity = state.couriers.capacity(state.config.logistics.parcels_per_courier_day).sum()
     online_value = t["gmv"]
     out = {
         "gmv": online_value,
         "orders": t["orders"],
-        "platform_revenue": float(model.platforms.revenue_today.sum()),
-        "take_rate": ratio(float(model.platforms.revenue_today.sum()), online_value),
+        "platform_revenue": float(state.platforms.revenue_today.sum()),
+        "take_rate": ratio(float(state.platforms.revenue_today.sum()), online_value),
         "active_merchants": float(live.sum()),
         "merchant_entries": t["entries"],
         "merchant_exits": t["exits"],
@@ -80,18 +80,33 @@ def collect(model: EcosystemModel) -> dict[str, float]:
         "mean_rating": ratio(t["genuine_rating_sum"], t["genuine_ratings"]),
         "fraud_rate": ratio(t["fraud"], t["arrived"]),
         "dispute_rate": ratio(t["disputes"], t["delivered"]),
-        "consumer_trust": float(model.consumers.trust.mean()) if model.consumers.n else 0.0,
+        "consumer_trust": float(state.consumers.trust.mean()) if state.consumers.n else 0.0,
         "mean_delivery_days": ratio(t["delivery_days"], t["arrived"]),
-        "courier_utilisation": ratio(float(model.couriers.parcels_today.sum()), capacity),
+        "courier_utilisation": ratio(float(state.couriers.parcels_today.sum()), capacity),
         "consumer_surplus": t["consumer_surplus"],
         "online_share": ratio(online_value, online_value + t["offline_sales"]),
         "stockout_rate": ratio(t["stockouts"], t["orders_attempted"]),
         "fake_reviews": t["fake_reviews"],
     }
-    out.update(_labour_and_channel(model))
-    if len(model.config.platforms) > 1:
-        gmv_p = model.platforms.gmv_today
-        for p, plat in enumerate(model.config.platforms):
+    out.update(_labour_and_channel(state))
+    if len(state.config.platforms) > 1:
+        gmv_p = state.platforms.gmv_today
+        for p, plat in enumerate(state.config.platforms):
             total = float(gmv_p.sum())
             out[f"platform_share_{plat.name}"] = float(gmv_p[p]) / total if total > 0 else np.nan
     return out
+
+
+def book_profits(state: State) -> None:
+    """Smoothed profits of the three channel levels, and the bullwhip histories."""
+    mer = state.merchants
+    today = {
+        # the online channel's share: margin on what stores buy (offline sales excluded)
+        "manufacturers": state.today.wholesale_margin,
+        "merchants": float(mer.profit_today[mer.active].sum()),
+        "platform": state.ledger.balances["platforms"].sum() - state.platform_cash_start,
+    }
+    for key, value in today.items():
+        state.profit_ema[key] += 0.1 * (value - state.profit_ema[key])
+    state.demand_hist[state.day % state.demand_hist.size] = state.today.orders_attempted
+    state.upstream_hist[state.day % state.upstream_hist.size] = state.today.restock_ordered

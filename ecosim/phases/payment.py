@@ -12,29 +12,37 @@ import numpy as np
 
 from ecosim.economics import pay_platform, tier_fee_rates
 from ecosim.orders import take
+from ecosim.phases.consumption import refill_home_stock
 
 if TYPE_CHECKING:
-    from ecosim.model import EcosystemModel
+    from ecosim.state import State
 
-__all__ = ["affordable", "pay_online", "settle_offline"]
+__all__ = [
+    "affordable",
+    "bill_data_services",
+    "book_orders",
+    "pay_online",
+    "settle_offline",
+    "sweep_closed_accounts",
+]
 
 
-def affordable(model: EcosystemModel, batch: dict, price: np.ndarray) -> np.ndarray:
+def affordable(state: State, batch: dict, price: np.ndarray) -> np.ndarray:
     """Mask of purchases the household's cash covers (a household cannot borrow)."""
-    return model.ledger.balances["households"][batch["consumer"]] >= price
+    return state.ledger.balances["households"][batch["consumer"]] >= price
 
 
-def pay_online(model: EcosystemModel, orders: dict) -> dict:
+def pay_online(state: State, orders: dict) -> dict:
     """Take payment for accepted online orders.
 
     Returns:
         The orders with ``price`` (RMB), ``fee`` (RMB owed to the platform) and ``escrow``.
     """
-    mer = model.merchants
+    mer = state.merchants
     price = mer.price[orders["merchant"]]
     fee = np.zeros(price.size)
     escrow = np.zeros(price.size, dtype=bool)
-    for p, plat in enumerate(model.config.platforms):
+    for p, plat in enumerate(state.config.platforms):
         sel = orders["platform"] == p
         if not sel.any():
             continue
@@ -42,40 +50,71 @@ def pay_online(model: EcosystemModel, orders: dict) -> dict:
         escrow[sel] = plat.escrow
         buyers, sellers = orders["consumer"][sel], orders["merchant"][sel]
         if plat.escrow:
-            model.ledger.pay("households", buyers, "escrow", p, price[sel])
+            state.ledger.pay("households", buyers, "escrow", p, price[sel])
         else:
-            model.ledger.pay("households", buyers, "merchants", sellers, price[sel] - fee[sel])
-            pay_platform(model, "households", buyers, p, fee[sel])
-        model.platforms.gmv_today[p] += price[sel].sum()
+            state.ledger.pay("households", buyers, "merchants", sellers, price[sel] - fee[sel])
+            pay_platform(state, "households", buyers, p, fee[sel])
+        state.platforms.gmv_today[p] += price[sel].sum()
     out = dict(orders, price=price, fee=fee, escrow=escrow)
     # Revenue is booked when the goods ship (accrual); a refund later reverses it.
     np.add.at(mer.profit_today, orders["merchant"], price - fee)
     return out
 
 
-def settle_offline(model: EcosystemModel, purchases: dict) -> dict:
+def settle_offline(state: State, purchases: dict) -> dict:
     """Offline purchases: pay the shop, which restocks from manufacturers at once.
 
     Returns:
         The purchases the households could afford.
     """
-    price = model.offline_price[purchases["category"]]
-    ok = affordable(model, purchases, price)
+    price = state.offline_price[purchases["category"]]
+    ok = affordable(state, purchases, price)
     bought = take(purchases, ok)
     price = price[ok]
     if price.size == 0:
         return bought
-    mfr = model.manufacturers
-    maker = mfr.pick_supplier(bought["category"], model.rng)
+    mfr = state.manufacturers
+    maker = mfr.pick_supplier(bought["category"], state.rng)
     wholesale = mfr.offer_price(maker)
-    model.ledger.pay("households", bought["consumer"], "offline", 0, price)
-    model.ledger.pay("offline", 0, "manufacturers", maker, wholesale)
-    model.ledger.pay("manufacturers", maker, "world", 0, mfr.unit_cost[maker])
+    state.ledger.pay("households", bought["consumer"], "offline", 0, price)
+    state.ledger.pay("offline", 0, "manufacturers", maker, wholesale)
+    state.ledger.pay("manufacturers", maker, "world", 0, mfr.unit_cost[maker])
     np.add.at(mfr.produced_today, maker, 1.0)
-    model.goods.created("produced_offline", price.size)
-    model.goods.removed("sold_offline", price.size)
-    model.today["offline_sales"] += float(price.sum())
-    model.offline.sales_today += float(price.sum())
-    model.offline.units_today += float(price.size)
-    model.refill_home_stock(bought["consumer"], bought["slot"])
+    state.goods.created("produced_offline", price.size)
+    state.goods.removed("sold_offline", price.size)
+    state.today.offline_sales += float(price.sum())
+    state.today.offline_units += float(price.size)
+    refill_home_stock(state, bought["consumer"], bought["slot"])
     return bought
+
+
+def book_orders(state: State, orders: dict) -> None:
+    """Workload records of today's orders; device makers pay IoT hosting per device order."""
+    today = state.today
+    today.order_merchants = orders["merchant"]
+    today.iot_merchants = orders["merchant"][orders["iot"]]
+    today.orders_by_platform = np.bincount(orders["platform"], minlength=state.platforms.n)
+    iot = np.flatnonzero(orders["iot"])
+    if iot.size == 0:
+        return
+    makers = state.consumers.device[orders["consumer"][iot], orders["slot"][iot]]
+    plat = orders["platform"][iot]
+    fee = np.array([p.iot_hosting_fee for p in state.config.platforms])[plat]
+    pay_platform(state, "manufacturers", makers, plat, fee)
+
+
+def bill_data_services(state: State) -> None:
+    """Manufacturers with the data service pay the (first) platform for it daily."""
+    mfr = state.manufacturers
+    price = state.config.platforms[0].data_service_price
+    buyers = np.flatnonzero(mfr.data_service)
+    if buyers.size and price > 0:
+        pay_platform(state, "manufacturers", buyers, 0, np.full(buyers.size, price))
+
+
+def sweep_closed_accounts(state: State) -> None:
+    """Money reaching a closed store (late escrow releases) goes to its owner (the world)."""
+    bal = state.ledger.balances["merchants"]
+    closed = np.flatnonzero(~state.merchants.active & (bal != 0))
+    if closed.size:
+        state.ledger.pay("merchants", closed, "world", 0, bal[closed])

@@ -17,11 +17,12 @@ import numpy as np
 
 from ecosim.actors.platforms import displayed_rating
 from ecosim.demand import Page
+from ecosim.phases import services
 
 if TYPE_CHECKING:
-    from ecosim.model import EcosystemModel
+    from ecosim.state import State
 
-__all__ = ["Page", "build_pages", "gsp_auction", "recent_sum"]
+__all__ = ["SALES_WINDOW", "Page", "build_pages", "gsp_auction", "recent_sum"]
 
 SALES_WINDOW = 30  # days of sales used by the ranking and the concentration metrics
 
@@ -94,23 +95,23 @@ def _z(x: np.ndarray) -> np.ndarray:
     return (x - x.mean()) / sd if sd > 1e-12 else np.zeros_like(x)
 
 
-def build_pages(model: EcosystemModel) -> dict[tuple[int, int], Page]:
+def build_pages(state: State) -> dict[tuple[int, int], Page]:
     """Rank every (platform, category) market and sell its sponsored slots."""
-    mer = model.merchants
-    pool = model.config.consumers.consideration_pool
+    mer = state.merchants
+    pool = state.config.consumers.consideration_pool
     # Sales ranks need the open stores only (rows of closed ones stay in the table).
     units_30 = np.zeros(mer.n)
     open_rows = np.flatnonzero(mer.active)
-    units_30[open_rows] = recent_sum(mer.units_hist, model.day - 1, SALES_WINDOW, open_rows)
-    boost = model.services_visibility()  # ranking score added by marketing services
+    units_30[open_rows] = recent_sum(mer.units_hist, state.day - 1, SALES_WINDOW, open_rows)
+    boost = services.visibility(state)  # ranking score added by marketing services
     pages: dict[tuple[int, int], Page] = {}
-    model.display = []
-    for p, plat in enumerate(model.config.platforms):
-        shown, count = displayed_rating(plat, mer.rating_sum, mer.rating_count, model.prior_rating)
-        model.display.append((shown, count))
+    state.display = []
+    for p, plat in enumerate(state.config.platforms):
+        shown, count = displayed_rating(plat, mer.rating_sum, mer.rating_count, state.prior_rating)
+        state.display.append((shown, count))
         w = plat.ranking
         live = mer.active & mer.listed[:, p]
-        for c, cat in enumerate(model.config.categories):
+        for c, cat in enumerate(state.config.categories):
             rows = np.flatnonzero(live & (mer.category == c))
             if rows.size == 0:
                 pages[(p, c)] = Page(rows.reshape(1, 0), 0, np.empty(0))

@@ -28,7 +28,7 @@ not depend on the shuffle: consumables by (household, category), then durables b
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -40,18 +40,30 @@ from ecosim.phases.shopping import CLICK_THROUGH, pay_clicks
 if TYPE_CHECKING:
     from mesa.agent import AgentSet
 
-    from ecosim.model import EcosystemModel
+    from ecosim.state import State
 
-__all__ = ["consumer_agents", "needs_today", "shop"]
+__all__ = ["AgentModel", "consumer_agents", "needs_today", "shop"]
 
 
-def consumer_agents(model: EcosystemModel) -> AgentSet:
+class AgentModel(Protocol):
+    """What the reference path needs of the model (``EcosystemModel``): the world's state,
+    and Mesa's registry of agents, in which the households step."""
+
+    state: State
+    consumer_agents: list[Consumer]
+    needs_found: list[tuple[int, int, int, int]]  # filled by the households' ``step``
+
+    @property
+    def agents_by_type(self) -> dict[type, AgentSet]: ...
+
+
+def consumer_agents(model: AgentModel) -> AgentSet:
     """The households as Mesa agents (created on first use if the model has none yet)."""
     agents = model.agents_by_type.get(Consumer)
-    if agents is None or len(agents) != model.consumers.n:
+    if agents is None or len(agents) != model.state.consumers.n:
         if agents is not None:
             agents.do("remove")
-        model.consumer_agents = [Consumer(model, i) for i in range(model.consumers.n)]
+        model.consumer_agents = [Consumer(model, i) for i in range(model.state.consumers.n)]
         agents = model.agents_by_type[Consumer]
     return agents
 
@@ -70,7 +82,7 @@ def _batch(rows: list[tuple[int, int, int, int]]) -> dict[str, np.ndarray]:
     }
 
 
-def needs_today(model: EcosystemModel) -> tuple[dict, dict]:
+def needs_today(model: AgentModel) -> tuple[dict, dict]:
     """Households' needs for the day: every Consumer agent steps, in random order.
 
     Returns:
@@ -86,7 +98,7 @@ def needs_today(model: EcosystemModel) -> tuple[dict, dict]:
     return _batch([n for n in consumables if n[3] < 0] + durables), iot
 
 
-def shop(model: EcosystemModel, needs: dict, pages: dict[tuple[int, int], Page]):
+def shop(model: AgentModel, needs: dict, pages: dict[tuple[int, int], Page]):
     """Run the day's searches one need at a time.
 
     First each need's household picks a platform (need by need); then each platform serves
@@ -97,14 +109,14 @@ def shop(model: EcosystemModel, needs: dict, pages: dict[tuple[int, int], Page])
     """
     agents = model.consumer_agents
     n = needs["consumer"].size
-    n_categories = len(model.config.categories)
-    inclusive = inclusive_values(model, pages)
+    n_categories = len(model.state.config.categories)
+    inclusive = inclusive_values(model.state, pages)
     platform = np.full(n, -1, dtype=np.int64)
-    home = model.consumers.home[needs["consumer"]]
-    rate = model.config.consumers.platform_switch_rate
+    home = model.state.consumers.home[needs["consumer"]]
+    rate = model.state.config.consumers.platform_switch_rate
     reconsider = np.zeros(n, dtype=bool)
-    if len(model.config.platforms) > 1 and rate > 0:
-        reconsider = (home >= 0) & (model.rng.random(n) < rate)
+    if len(model.state.config.platforms) > 1 and rate > 0:
+        reconsider = (home >= 0) & (model.state.rng.random(n) < rate)
     # multi-homers choose first, then single-homers who reconsider (the fast path's order)
     for j in [*np.flatnonzero(~reconsider), *np.flatnonzero(reconsider)]:
         agent = agents[int(needs["consumer"][j])]
@@ -117,7 +129,7 @@ def shop(model: EcosystemModel, needs: dict, pages: dict[tuple[int, int], Page])
         page = pages.get((p, c))
         if page is None or page.merchants.size == 0:
             continue  # nothing listed: offline is the only option
-        bill = np.zeros(model.merchants.n)
+        bill = np.zeros(model.state.merchants.n)
         gains = []
         for j in np.flatnonzero(market == key):
             agent = agents[int(needs["consumer"][j])]
@@ -128,8 +140,8 @@ def shop(model: EcosystemModel, needs: dict, pages: dict[tuple[int, int], Page])
                     bill[page.merchants[0, pos]] += CLICK_THROUGH * page.cpc[pos]
         surplus += float(np.sum(gains))
         if page.n_sponsored:
-            pay_clicks(model, p, bill)
-    model.today["consumer_surplus"] += surplus
+            pay_clicks(model.state, p, bill)
+    model.state.today.consumer_surplus += surplus
     needs = dict(needs, platform=platform)
     online = chosen >= 0
     orders = take(needs, online)

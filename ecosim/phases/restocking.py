@@ -13,60 +13,61 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.actors.merchants import cost_factor
+from ecosim.phases import services
 from ecosim.phases.ranking import recent_sum
 
 if TYPE_CHECKING:
-    from ecosim.model import EcosystemModel
+    from ecosim.state import State
 
 __all__ = ["receive", "reorder"]
 
 
-def receive(model: EcosystemModel) -> None:
+def receive(state: State) -> None:
     """Shipments from manufacturers that arrive today go into stock."""
-    arrivals = model.inbound.pop(model.day)
+    arrivals = state.inbound.pop(state.day)
     if arrivals is None:
         return
-    mer = model.merchants
+    mer = state.merchants
     units = np.bincount(arrivals["merchant"], weights=arrivals["units"], minlength=mer.n)
     mer.on_order -= units
     # Goods reaching a closed store are written off.
     closed = ~mer.active & (units > 0)
-    model.goods.removed("written_off", float(units[closed].sum()))
+    state.goods.removed("written_off", float(units[closed].sum()))
     units[closed] = 0.0
     mer.stock += units
 
 
-def forecast(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
+def forecast(state: State, rows: np.ndarray) -> np.ndarray:
     """Daily demand forecast (units/day) of the given stores: a noisy moving average."""
-    mer = model.merchants
-    cfg = model.config.merchants
-    mean = recent_sum(mer.units_hist[rows], model.day, cfg.forecast_window) / cfg.forecast_window
-    age = np.maximum(model.day - mer.entry_day[rows] + 1, 1)
+    mer = state.merchants
+    cfg = state.config.merchants
+    mean = recent_sum(mer.units_hist[rows], state.day, cfg.forecast_window) / cfg.forecast_window
+    age = np.maximum(state.day - mer.entry_day[rows] + 1, 1)
     young = age < cfg.forecast_window
     mean[young] = (
-        recent_sum(mer.units_hist[rows[young]], model.day, cfg.forecast_window) / age[young]
+        recent_sum(mer.units_hist[rows[young]], state.day, cfg.forecast_window) / age[young]
     )
-    noise_sd = FORECAST_NOISE * (1 - model.services_forecast_gain()[rows])
-    return mean * model.rng.lognormal(0.0, 1.0, rows.size) ** noise_sd
+    noise_sd = FORECAST_NOISE * (1 - services.forecast_gain(state)[rows])
+    return mean * state.rng.lognormal(0.0, 1.0, rows.size) ** noise_sd
 
 
 FORECAST_NOISE = 0.2  # log-sd of a store's demand-forecast error without analytics
 
 
-def reorder(model: EcosystemModel) -> None:
+def reorder(state: State) -> None:
     """Stores due for review order from their manufacturer, which ships within capacity."""
-    mer = model.merchants
-    mfr = model.manufacturers
-    cfg = model.config.merchants
-    lead = model.config.manufacturers.lead_time
-    due = np.flatnonzero(mer.active & ((np.arange(mer.n) + model.day) % cfg.review_period == 0))
+    mer = state.merchants
+    mfr = state.manufacturers
+    cfg = state.config.merchants
+    lead = state.config.manufacturers.lead_time
+    due = np.flatnonzero(mer.active & ((np.arange(mer.n) + state.day) % cfg.review_period == 0))
     if due.size == 0:
         return
-    target = forecast(model, due) * (lead + cfg.review_period + cfg.order_up_to_days)
+    target = forecast(state, due) * (lead + cfg.review_period + cfg.order_up_to_days)
     want = np.maximum(np.ceil(target - mer.stock[due] - mer.on_order[due]), 0.0)
     ask = due[want > 0]
     want = want[want > 0]
-    model.today["restock_ordered"] += float(want.sum())
+    state.today.restock_ordered += float(want.sum())
     if ask.size == 0:
         return
     maker = mer.supplier[ask]
@@ -78,11 +79,10 @@ def reorder(model: EcosystemModel) -> None:
     ask, units, maker = ask[got], units[got], maker[got]
     np.add.at(mfr.produced_today, maker, units)
     bill = units * mer.wholesale[ask]
-    cost = units * mfr.unit_cost[maker] * cost_factor(model, ask)  # opportunists' are cheaper
-    model.ledger.pay("merchants", ask, "manufacturers", maker, bill)
-    model.ledger.pay("manufacturers", maker, "world", 0, cost)
-    model.today["wholesale_margin"] += float(bill.sum() - cost.sum())
+    cost = units * mfr.unit_cost[maker] * cost_factor(state, ask)  # opportunists' are cheaper
+    state.ledger.pay("merchants", ask, "manufacturers", maker, bill)
+    state.ledger.pay("manufacturers", maker, "world", 0, cost)
+    state.today.wholesale_margin += float(bill.sum() - cost.sum())
     mer.on_order[ask] += units
-    model.goods.created("produced", float(units.sum()))
-    model.today["restock_units"] += float(units.sum())
-    model.inbound.file({"merchant": ask, "units": units}, np.full(ask.size, model.day + lead))
+    state.goods.created("produced", float(units.sum()))
+    state.inbound.file({"merchant": ask, "units": units}, np.full(ask.size, state.day + lead))

@@ -15,45 +15,54 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.actors.merchants import SERVICE_TYPES
+from ecosim.actors.tables import SERVICE_TYPES
 from ecosim.economics import fee_rates, unit_cost, wage_rates
 
 if TYPE_CHECKING:
-    from ecosim.model import EcosystemModel
+    from ecosim.state import State
 
-__all__ = ["bill_services", "cancel_services", "choose_services", "service_effects"]
+__all__ = [
+    "bill_services",
+    "cancel_services",
+    "choose_services",
+    "dispute_cut",
+    "forecast_gain",
+    "service_effects",
+    "staff_saving",
+    "visibility",
+]
 
 MARKETING_LIFT = 0.3  # share more sales per unit of ranking score bought
 ANALYTICS_VALUE = 0.15  # share of gross margin lost to forecast error without analytics
 MARKETING, CUSTOMER_SERVICE, OPERATIONS, ANALYTICS = range(len(SERVICE_TYPES))
 
 
-def delivery_ratio(model: EcosystemModel) -> np.ndarray:
+def delivery_ratio(state: State) -> np.ndarray:
     """Share of the promised service each provider delivers (capacity over clients, <= 1)."""
-    prov = model.providers
-    cap = (prov.staff + 1) * model.config.services.clients_per_staff  # the owner serves too
+    prov = state.providers
+    cap = (prov.staff + 1) * state.config.services.clients_per_staff  # the owner serves too
     return np.where(prov.clients > 0, np.minimum(1.0, cap / np.maximum(prov.clients, 1)), 1.0)
 
 
-def service_effects(model: EcosystemModel) -> np.ndarray:
+def service_effects(state: State) -> np.ndarray:
     """Effect strength (0..1) of each store's subscription to each service type [M, 4]."""
-    mer = model.merchants
-    ratio = delivery_ratio(model) if model.providers.n else np.ones(0)
+    mer = state.merchants
+    ratio = delivery_ratio(state) if state.providers.n else np.ones(0)
     has = mer.provider >= 0
     out = np.zeros(mer.provider.shape)
     out[has] = ratio[mer.provider[has]]
     return out
 
 
-def _benefits(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
+def _benefits(state: State, rows: np.ndarray) -> np.ndarray:
     """Expected daily benefit (RMB/day) of each service type to each store [rows, 4]."""
-    cfg = model.config.services
-    mer = model.merchants
+    cfg = state.config.services
+    mer = state.merchants
     units = mer.orders_ema[rows]
-    margin = mer.price[rows] * (1 - fee_rates(model, rows)) - unit_cost(model, rows)
+    margin = mer.price[rows] * (1 - fee_rates(state, rows)) - unit_cost(state, rows)
     gross = units * np.maximum(margin, 0.0)
-    wage_bill = mer.staff[rows] * wage_rates(model)[0]
-    disputes = units * model.metrics.get("dispute_rate", 0.0)
+    wage_bill = mer.staff[rows] * wage_rates(state)[0]
+    disputes = units * state.metrics.get("dispute_rate", 0.0)
     out = np.zeros((rows.size, len(SERVICE_TYPES)))
     out[:, MARKETING] = cfg.marketing_visibility * MARKETING_LIFT * gross
     out[:, CUSTOMER_SERVICE] = (
@@ -65,17 +74,17 @@ def _benefits(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def choose_services(model: EcosystemModel) -> None:
+def choose_services(state: State) -> None:
     """Stores due for review subscribe to (cheapest provider) or drop each service."""
-    prov = model.providers
-    mer = model.merchants
+    prov = state.providers
+    mer = state.merchants
     if prov.n == 0:
         return
-    cfg = model.config.services
-    due = np.flatnonzero(mer.active & ((np.arange(mer.n) + model.day) % cfg.decision_interval == 0))
+    cfg = state.config.services
+    due = np.flatnonzero(mer.active & ((np.arange(mer.n) + state.day) % cfg.decision_interval == 0))
     if due.size == 0:
         return
-    benefit = _benefits(model, due)
+    benefit = _benefits(state, due)
     for k in range(len(SERVICE_TYPES)):
         offers = np.flatnonzero(prov.kind == k)
         if offers.size == 0:
@@ -92,25 +101,60 @@ def choose_services(model: EcosystemModel) -> None:
         prov.clients[cheapest] += int(join.sum())
 
 
-def cancel_services(model: EcosystemModel, rows: np.ndarray) -> None:
+def cancel_services(state: State, rows: np.ndarray) -> None:
     """Closing stores end their subscriptions."""
-    mer = model.merchants
+    mer = state.merchants
     held = mer.provider[rows]
-    np.subtract.at(model.providers.clients, held[held >= 0], 1)
+    np.subtract.at(state.providers.clients, held[held >= 0], 1)
     mer.provider[rows] = -1
 
 
-def bill_services(model: EcosystemModel) -> None:
+def bill_services(state: State) -> None:
     """Subscribers pay their providers' daily price."""
-    mer = model.merchants
-    prov = model.providers
+    mer = state.merchants
+    prov = state.providers
     prov.revenue_today[:] = 0.0
     rows, kinds = np.nonzero((mer.provider >= 0) & mer.active[:, None])
     if rows.size == 0:
         return
     who = mer.provider[rows, kinds]
     price = prov.price[who]
-    model.ledger.pay("merchants", rows, "services", who, price)
+    state.ledger.pay("merchants", rows, "services", who, price)
     np.subtract.at(mer.profit_today, rows, price)
     prov.revenue_today += np.bincount(who, weights=price, minlength=prov.n)
-    model.today["services_revenue"] += float(price.sum())
+    state.today.services_revenue += float(price.sum())
+
+
+def visibility(state: State) -> np.ndarray:
+    """Ranking score each store gains from marketing services."""
+    effect = service_effects(state)[:, MARKETING]
+    return state.config.services.marketing_visibility * effect
+
+
+def dispute_cut(state: State) -> np.ndarray:
+    """Share by which outsourced customer service cuts each store's disputes."""
+    effect = service_effects(state)[:, CUSTOMER_SERVICE]
+    return state.config.services.customer_service_dispute_cut * effect
+
+
+def staff_saving(state: State) -> np.ndarray:
+    """Share of each store's own staff need replaced by customer service and operations."""
+    eff = service_effects(state)
+    cfg = state.config.services
+    saving = (
+        cfg.customer_service_staff_saving * eff[:, CUSTOMER_SERVICE]
+        + cfg.operations_staff_saving * eff[:, OPERATIONS]
+    )
+    return np.minimum(saving, 0.9)
+
+
+def forecast_gain(state: State) -> np.ndarray:
+    """Share by which analytics, or the supplier's usage data, cut forecast noise."""
+    effect = service_effects(state)[:, ANALYTICS]
+    analytics = state.config.services.analytics_forecast_gain * effect
+    mer = state.merchants
+    supplier = np.maximum(mer.supplier, 0)
+    has_data = state.manufacturers.data_service[supplier] & (mer.supplier >= 0)
+    locked = np.clip(mer.iot_ema / np.maximum(mer.orders_ema, 1e-9), 0.0, 1.0)
+    gain = state.config.manufacturers.forecast_gain_from_data * (0.5 + 0.5 * locked)
+    return np.maximum(analytics, has_data * gain)

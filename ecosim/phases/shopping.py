@@ -25,28 +25,28 @@ from ecosim.economics import pay_platform
 from ecosim.orders import take
 
 if TYPE_CHECKING:
-    from ecosim.model import EcosystemModel
+    from ecosim.state import State
 
 __all__ = ["CLICK_THROUGH", "pay_clicks", "shop"]
 
 CLICK_THROUGH = 0.2  # share of shoppers who click a sponsored listing they look at
 
 
-def _choose_platform(model, needs, pages) -> np.ndarray:
+def _choose_platform(state, needs, pages) -> np.ndarray:
     """Platform of each shopping need: the home platform, or for multi-homers the best one."""
-    cons = model.consumers
+    cons = state.consumers
     home = cons.home[needs["consumer"]].astype(np.int64)
     multi = np.flatnonzero(home < 0)
-    rate = model.config.consumers.platform_switch_rate
+    rate = state.config.consumers.platform_switch_rate
     switch = np.empty(0, dtype=np.int64)
-    if len(model.config.platforms) > 1 and rate > 0:
+    if len(state.config.platforms) > 1 and rate > 0:
         # single-homers occasionally reconsider where to shop, and move for good
-        switch = np.flatnonzero((home >= 0) & (model.rng.random(home.size) < rate))
+        switch = np.flatnonzero((home >= 0) & (state.rng.random(home.size) < rate))
     pick = np.concatenate([multi, switch])
     if pick.size:
-        iv = inclusive_values(model, pages)
+        iv = inclusive_values(state, pages)
         n_p = iv.shape[0]
-        shock = model.rng.gumbel(size=(pick.size, n_p))
+        shock = state.rng.gumbel(size=(pick.size, n_p))
         util = iv[:, needs["category"][pick]].T + shock
         best = np.argmax(util, axis=1)
         has_any = np.isfinite(util).any(axis=1)
@@ -56,7 +56,7 @@ def _choose_platform(model, needs, pages) -> np.ndarray:
     return home
 
 
-def _charge_clicks(model, p: int, page: Page, pos: np.ndarray) -> None:
+def _charge_clicks(state, p: int, page: Page, pos: np.ndarray) -> None:
     """Pay-per-click: a sponsored listing pays its slot price for the expected clicks,
     ``CLICK_THROUGH`` of the shoppers who saw it (expected, so no random draw is spent).
 
@@ -67,18 +67,18 @@ def _charge_clicks(model, p: int, page: Page, pos: np.ndarray) -> None:
     bill = np.bincount(
         page.merchants[0, seen],  # sponsored slots are the same on every niche's page
         weights=CLICK_THROUGH * page.cpc[seen],
-        minlength=model.merchants.n,
+        minlength=state.merchants.n,
     )
-    pay_clicks(model, p, bill)
+    pay_clicks(state, p, bill)
 
 
-def pay_clicks(model: EcosystemModel, p: int, bill: np.ndarray) -> None:
+def pay_clicks(state: State, p: int, bill: np.ndarray) -> None:
     """Stores pay platform ``p`` their click bills (RMB, one entry per merchant row)."""
     payers = np.flatnonzero(bill > 0)
-    pay_platform(model, "merchants", payers, p, bill[payers])
+    pay_platform(state, "merchants", payers, p, bill[payers])
 
 
-def shop(model: EcosystemModel, needs: dict, pages: dict[tuple[int, int], Page]):
+def shop(state: State, needs: dict, pages: dict[tuple[int, int], Page]):
     """Run the day's searches, one market (platform, category) at a time.
 
     Per market the consideration sets are drawn first (:func:`consider`), then one uniform
@@ -89,14 +89,14 @@ def shop(model: EcosystemModel, needs: dict, pages: dict[tuple[int, int], Page])
     Returns:
         (online orders with merchant and platform set, offline purchases) as order batches.
     """
-    cfg = model.config.consumers
-    cons = model.consumers
-    rng = model.rng
-    platform = _choose_platform(model, needs, pages)
+    cfg = state.config.consumers
+    cons = state.consumers
+    rng = state.rng
+    platform = _choose_platform(state, needs, pages)
     needs = dict(needs, platform=platform)
     chosen = np.full(platform.size, -1, dtype=np.int64)
     surplus = 0.0
-    n_c = len(model.config.categories)
+    n_c = len(state.config.categories)
     group = np.where(platform >= 0, platform * n_c + needs["category"], -1)
     # Few distinct markets: as int16 the stable sort is a radix sort, linear in the needs.
     order = np.argsort(
@@ -116,7 +116,7 @@ def shop(model: EcosystemModel, needs: dict, pages: dict[tuple[int, int], Page])
         shoppers = needs["consumer"][idx]
         alpha = cons.price_sensitivity[shoppers]
         trust = cons.trust[shoppers]
-        v0 = offline_value(model, c, alpha)
+        v0 = offline_value(state, c, alpha)
         n_pool = page.length
         k = min(cfg.consideration_set, n_pool)
         pos = consider(rng, idx.size, n_pool, k, cfg.position_decay)
@@ -126,15 +126,15 @@ def shop(model: EcosystemModel, needs: dict, pages: dict[tuple[int, int], Page])
             niche = rng.integers(0, page.n_niches, idx.size)
             listings, inverse = np.unique(page.merchants, return_inverse=True)
             local = inverse.reshape(page.merchants.shape)[niche[None, :], pos]
-        terms = market_terms(model, p, c, listings)
+        terms = market_terms(state, p, c, listings)
         v = candidate_values(terms, local, trust, alpha, cons.region[shoppers])
         pick, inclusive = choose(v0, v, rng.random(idx.size))
         online = np.flatnonzero(pick > 0)
         chosen[idx[online]] = listings[local[pick[online] - 1, online]]
-        surplus += float((logit_scale(model, c) / alpha * (inclusive - v0)).sum())
+        surplus += float((logit_scale(state, c) / alpha * (inclusive - v0)).sum())
         if page.n_sponsored:
-            _charge_clicks(model, p, page, pos)
-    model.today["consumer_surplus"] += surplus
+            _charge_clicks(state, p, page, pos)
+    state.today.consumer_surplus += surplus
     online = chosen >= 0
     orders = take(needs, online)
     orders["merchant"] = chosen[online]

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.actors.merchants import MALL, add_merchants
+from ecosim.actors.merchants import add_merchants
+from ecosim.actors.tables import MALL
 from ecosim.demand import (
     effective_trust,
     listing_values,
@@ -28,35 +29,44 @@ from ecosim.demand import (
 )
 from ecosim.economics import fee_rates, home_platform, pay_platform, unit_cost
 from ecosim.phases.ranking import recent_sum
+from ecosim.phases.services import cancel_services
 
 if TYPE_CHECKING:
-    from ecosim.model import EcosystemModel
+    from ecosim.state import State
 
-__all__ = ["best_response_prices", "charge_fixed_costs", "entry", "exit_losers", "set_prices"]
+__all__ = [
+    "best_response_prices",
+    "charge_fixed_costs",
+    "close_stores",
+    "entry",
+    "exit_losers",
+    "record_profits",
+    "set_prices",
+]
 
 ADAPTIVE_STEP = 0.03  # relative price change per review under adaptive pricing
 EXIT_REVIEW = 30  # days between a store's reviews of whether to stay open
 
 
-def best_response_prices(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
+def best_response_prices(state: State, rows: np.ndarray) -> np.ndarray:
     """Each store's logit best response (RMB) to the current prices of its rivals.
 
     A store takes its market to be every live listing of its category on its home platform
     plus offline retail, seen by the typical household.
     """
-    mer = model.merchants
+    mer = state.merchants
     out = mer.price[rows].copy()
-    home = home_platform(model, rows)
-    trust, alpha, region = typical_shopper(model)
+    home = home_platform(state, rows)
+    trust, alpha, region = typical_shopper(state)
 
-    for p in range(len(model.config.platforms)):
-        for c in range(len(model.config.categories)):
+    for p in range(len(state.config.platforms)):
+        for c in range(len(state.config.categories)):
             sel = (home == p) & (mer.category[rows] == c)
             if not sel.any():
                 continue
             market = np.flatnonzero(mer.active & mer.listed[:, p] & (mer.category == c))
-            v = listing_values(model, p, c, market[None, :], trust, alpha, region)[0]
-            v0 = offline_value(model, c, alpha)[0, 0]
+            v = listing_values(state, p, c, market[None, :], trust, alpha, region)[0]
+            v0 = offline_value(state, c, alpha)[0, 0]
             top = max(v.max(), v0)
             weight = np.exp(v - top)
             share = np.zeros(mer.n)
@@ -64,27 +74,33 @@ def best_response_prices(model: EcosystemModel, rows: np.ndarray) -> np.ndarray:
             mine = rows[sel]
             s = share[mine]
             mall = mer.tier[mine] == MALL
-            weight = price_weight(model, p, effective_trust(model, p, trust[0, 0], mall))
-            mu_eff = logit_scale(model, c) / weight  # mu over the price coefficient
-            t = fee_rates(model, mine)
-            out[sel] = unit_cost(model, mine) / (1 - t) + mu_eff / (1 - s)
+            weight = price_weight(state, p, effective_trust(state, p, trust[0, 0], mall))
+            mu_eff = logit_scale(state, c) / weight  # mu over the price coefficient
+            t = fee_rates(state, mine)
+            out[sel] = unit_cost(state, mine) / (1 - t) + mu_eff / (1 - s)
     return out
 
 
-def set_prices(model: EcosystemModel) -> None:
+def record_profits(state: State) -> None:
+    """Today's profit of every store goes into its profit history (after fixed costs)."""
+    mer = state.merchants
+    mer.profit_hist[:, state.day % mer.profit_hist.shape[1]] = mer.profit_today
+
+
+def set_prices(state: State) -> None:
     """Stores due for a price review (staggered) apply the configured pricing rule."""
-    mer = model.merchants
-    cfg = model.config.merchants
+    mer = state.merchants
+    cfg = state.config.merchants
     due = np.flatnonzero(
-        mer.active & ((np.arange(mer.n) + model.day) % cfg.price_update_interval == 0)
+        mer.active & ((np.arange(mer.n) + state.day) % cfg.price_update_interval == 0)
     )
     if due.size == 0 or cfg.pricing == "fixed":
         pass
     elif cfg.pricing == "best_response":
-        target = best_response_prices(model, due)
+        target = best_response_prices(state, due)
         mer.price[due] += cfg.price_adjust_rate * (target - mer.price[due])
     else:
-        profit = recent_sum(mer.profit_hist[due], model.day - 1, cfg.price_update_interval)
+        profit = recent_sum(mer.profit_hist[due], state.day - 1, cfg.price_update_interval)
         last = mer.last_period_profit[due]
         worse = ~np.isnan(last) & (profit < last)
         mer.price_step[due] = np.where(worse, -mer.price_step[due], mer.price_step[due])
@@ -92,39 +108,39 @@ def set_prices(model: EcosystemModel) -> None:
         mer.last_period_profit[due] = profit
     # Never price below unit cost after fees: such a sale loses money for sure.
     live = np.flatnonzero(mer.active)
-    floor = unit_cost(model, live) / (1 - fee_rates(model, live))
+    floor = unit_cost(state, live) / (1 - fee_rates(state, live))
     mer.price[live] = np.maximum(mer.price[live], floor)
-    margin = mer.price[live] * (1 - fee_rates(model, live)) - unit_cost(model, live)
+    margin = mer.price[live] * (1 - fee_rates(state, live)) - unit_cost(state, live)
     mer.ad_bid[live] = cfg.ad_bid_share * np.maximum(margin, 0.0)
 
 
-def charge_fixed_costs(model: EcosystemModel) -> None:
+def charge_fixed_costs(state: State) -> None:
     """Daily operating cost, holding cost and annual listing fees (pro rata) of open stores."""
-    mer = model.merchants
-    cfg = model.config.merchants
+    mer = state.merchants
+    cfg = state.config.merchants
     live = np.flatnonzero(mer.active)
     cost = cfg.fixed_cost + cfg.holding_cost_rate * mer.wholesale[live] * mer.stock[live]
-    model.ledger.pay("merchants", live, "world", 0, cost)
+    state.ledger.pay("merchants", live, "world", 0, cost)
     mer.profit_today[live] -= cost
-    for p, plat in enumerate(model.config.platforms):
+    for p, plat in enumerate(state.config.platforms):
         rows = np.flatnonzero(mer.active & mer.listed[:, p])
         fee = np.where(mer.tier[rows] == MALL, plat.mall.annual_fee, plat.marketplace.annual_fee)
         fee = fee / 365.0
-        pay_platform(model, "merchants", rows, p, fee)
+        pay_platform(state, "merchants", rows, p, fee)
 
 
-def entry(model: EcosystemModel) -> None:
+def entry(state: State) -> None:
     """Potential entrants open a store where incumbents earn more than the outside option."""
-    mer = model.merchants
-    cfg = model.config.merchants
+    mer = state.merchants
+    cfg = state.config.merchants
     window = min(30, cfg.exit_window)
     # Open stores only: closed ones keep their rows (issue 4, work grows with open stores).
     open_rows = np.flatnonzero(mer.active)
     mean_profit = np.zeros(mer.n)
-    mean_profit[open_rows] = recent_sum(mer.profit_hist, model.day, window, open_rows) / window
-    for p in range(len(model.config.platforms)):
-        for c in range(len(model.config.categories)):
-            n_pot = model.rng.poisson(cfg.entry_rate * model.consumers.n / 10_000)
+    mean_profit[open_rows] = recent_sum(mer.profit_hist, state.day, window, open_rows) / window
+    for p in range(len(state.config.platforms)):
+        for c in range(len(state.config.categories)):
+            n_pot = state.rng.poisson(cfg.entry_rate * state.consumers.n / 10_000)
             if n_pot == 0:
                 continue
             market = np.flatnonzero(mer.active & mer.listed[:, p] & (mer.category == c))
@@ -137,28 +153,51 @@ def entry(model: EcosystemModel) -> None:
             if expected <= cfg.outside_option:
                 continue
             rows = add_merchants(
-                model,
+                state,
                 n_pot,
                 np.full(n_pot, p),
                 np.full(n_pot, c),
                 price=None if price is None else np.full(n_pot, price),
             )
-            model.today["entries"] += float(rows.size)
+            state.today.entries += float(rows.size)
 
 
-def exit_losers(model: EcosystemModel) -> None:
+def exit_losers(state: State) -> None:
     """Stores without cash close at once; stores that lost money over the last exit window
     close at their monthly review (staggered across stores, like price reviews, so that
     stores opened together are not all judged on the same day)."""
-    mer = model.merchants
-    cfg = model.config.merchants
+    mer = state.merchants
+    cfg = state.config.merchants
     live = np.flatnonzero(mer.active & ~mer.flagship)
-    broke = model.ledger.balances["merchants"][live] < 0
-    review = (live + model.day) % EXIT_REVIEW == 0
-    old = model.day - mer.entry_day[live] >= cfg.exit_window
+    broke = state.ledger.balances["merchants"][live] < 0
+    review = (live + state.day) % EXIT_REVIEW == 0
+    old = state.day - mer.entry_day[live] >= cfg.exit_window
     judged = np.flatnonzero(review & old)
     losing = np.zeros(live.size, dtype=bool)
-    losing[judged] = recent_sum(mer.profit_hist[live[judged]], model.day, cfg.exit_window) < 0
+    losing[judged] = recent_sum(mer.profit_hist[live[judged]], state.day, cfg.exit_window) < 0
     out = live[losing | broke]
     if out.size:
-        model.close_stores(out, forfeit=False)
+        close_stores(state, out, forfeit=False)
+
+
+def close_stores(state: State, rows: np.ndarray, forfeit: bool) -> None:
+    """Close stores: stock written off, deposit refunded (or forfeited), cash withdrawn."""
+    mer = state.merchants
+    rows = rows[mer.active[rows]]
+    if rows.size == 0:
+        return
+    mer.active[rows] = False
+    state.goods.removed("written_off", float(mer.stock[rows].sum()))
+    mer.stock[rows] = 0.0
+    deposit = mer.deposit[rows]
+    held = deposit > 0
+    if held.any():
+        plat = mer.deposit_platform[rows[held]]
+        if forfeit:
+            pay_platform(state, "escrow", plat, plat, deposit[held])
+        else:
+            state.ledger.pay("escrow", plat, "merchants", rows[held], deposit[held])
+        mer.deposit[rows] = 0.0
+    mer.listed[rows] = False
+    cancel_services(state, rows)
+    state.today.exits += float(rows.size)

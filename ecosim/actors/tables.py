@@ -1,0 +1,171 @@
+"""The actors' state: one columnar table per kind of actor, one row per actor.
+
+These tables are what ``ecosim.state.State`` holds; the modules next to this one create
+them (``create_consumers``...) and give each row a Mesa agent view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecosim.actors.table import Table
+
+__all__ = [
+    "HISTORY",
+    "MALL",
+    "MARKETPLACE",
+    "SERVICE_TYPES",
+    "UNEMPLOYED",
+    "ConsumerTable",
+    "LogisticsTable",
+    "ManufacturerTable",
+    "MerchantTable",
+    "PlatformTable",
+    "ServiceTable",
+]
+
+UNEMPLOYED = -1  # a household's sector code without a job
+MARKETPLACE, MALL = 0, 1  # store tiers
+HISTORY = 128  # days of sales and profit kept per merchant (ring buffer; windows <= 120)
+SERVICE_TYPES = ("marketing", "customer_service", "operations", "analytics")
+
+
+class ConsumerTable(Table):
+    """Columns of household state (one row per household).
+
+    Consumable columns have one entry per consumable category (``model.consumables``):
+    ``stock_out`` is the day (float) the home stock runs out, so stock needs no daily update:
+    it is ``rate * (stock_out - day)`` units at any day.
+    """
+
+    def __init__(self, n: int, n_consumables: int) -> None:
+        super().__init__(n)
+        self.add_column("region", dtype=np.int32)
+        self.add_column("price_sensitivity", fill=1.0)  # multiplier of 1/mu, mean 1
+        self.add_column("trust", fill=0.8)  # probability an online seller is honest
+        self.add_column("home", dtype=np.int32, fill=-1)  # platform index; -1 multi-homing
+        self.add_column("base_income", fill=0.0)  # RMB/day when employed at the mean wage
+        self.add_column("income", fill=0.0)  # RMB/day received
+        self.add_column("sector", dtype=np.int8, fill=UNEMPLOYED)  # employer sector
+        self.add_column("employer", dtype=np.int64, fill=-1)  # row in the sector's table
+        k = n_consumables
+        self.add_column("rate", width=k)  # units/day consumed
+        self.add_column("stock_out", width=k)  # day the home stock is exhausted
+        self.add_column("pending", dtype=bool, width=k)  # an order is on its way
+        self.add_column("device", dtype=np.int64, width=k, fill=-1)  # manufacturer of device
+        self.add_column("iot_on", dtype=bool, width=k)  # device reorders automatically
+        self.add_column("device_merchant", dtype=np.int64, width=k, fill=-1)
+
+
+class ManufacturerTable(Table):
+    """Columns of manufacturer state (one row per manufacturer)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(n)
+        self.add_column("category", dtype=np.int32)
+        self.add_column("unit_cost")  # RMB/unit
+        self.add_column("quality")
+        self.add_column("capacity")  # units/day
+        self.add_column("wholesale_markup")  # offer to new partners, share of unit cost
+        self.add_column("staff", dtype=np.int64)
+        self.add_column("produced_today")
+        self.add_column("output_ema")  # units/day, exponential moving average (workload)
+        self.add_column("data_service", dtype=bool)  # buys the platform's data service
+        self.add_column("flagship", dtype=np.int64, fill=-1)  # merchant row of own store
+
+    def pick_supplier(self, category: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A random manufacturer of each given category (uniform among that category's)."""
+        out = np.empty(len(category), dtype=np.int64)
+        for c in np.unique(category):
+            mine = np.flatnonzero(self.category == c)
+            sel = category == c
+            out[sel] = mine[rng.integers(0, mine.size, sel.sum())]
+        return out
+
+    def offer_price(self, supplier: np.ndarray) -> np.ndarray:
+        """Wholesale price (RMB/unit) offered to a new partner before negotiation."""
+        return self.unit_cost[supplier] * (1 + self.wholesale_markup[supplier])
+
+
+class LogisticsTable(Table):
+    """Columns of courier-firm state (one row per firm)."""
+
+    def __init__(self, n: int, window: int) -> None:
+        super().__init__(n)
+        self.add_column("price")  # RMB/parcel
+        self.add_column("staff", dtype=np.int64)  # couriers employed
+        self.add_column("parcels_today")
+        self.add_column("volume_hist", width=window)  # parcels per day (ring)
+
+    def capacity(self, parcels_per_courier_day: float) -> np.ndarray:
+        """Parcels each firm can carry in a day at normal speed."""
+        return self.staff * parcels_per_courier_day
+
+    def cheapest(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Couriers chosen by ``n`` merchants: logit in price (1 RMB scale), cheaper more often."""
+        weights = np.exp(-(self.price - self.price.min()))
+        return rng.choice(self.n, size=n, p=weights / weights.sum())
+
+
+class MerchantTable(Table):
+    """Columns of merchant state; rows never move, exits set ``active`` to False."""
+
+    def __init__(self, n_platforms: int) -> None:
+        super().__init__(0)
+        self.add_column("active", dtype=bool, fill=True)
+        self.add_column("listed", dtype=bool, width=n_platforms)  # listed on platform p
+        self.add_column("category", dtype=np.int32)
+        self.add_column("tier", dtype=np.int8)
+        self.add_column("opportunistic", dtype=bool)
+        self.add_column("flagship", dtype=bool)  # a manufacturer's own store
+        self.add_column("region", dtype=np.int32)
+        self.add_column("relevance")  # fixed listing trait used by ranking (z-score)
+        self.add_column("niche", dtype=np.int64)  # query niche key (see phases.ranking)
+        self.add_column("quality_listed")
+        self.add_column("quality_true")
+        self.add_column("price")
+        self.add_column("wholesale")  # contract price per unit (RMB)
+        self.add_column("supplier", dtype=np.int64, fill=-1)  # manufacturer row
+        self.add_column("courier", dtype=np.int64)
+        self.add_column("stock")  # units on hand
+        self.add_column("on_order")  # units ordered, not yet arrived
+        self.add_column("rating_sum")  # sum of ratings shown (genuine + undetected fake)
+        self.add_column("rating_count")
+        self.add_column("strikes", dtype=np.int32)  # fake-review detections
+        self.add_column("deposit")  # held by the platform (RMB)
+        self.add_column("deposit_platform", dtype=np.int64)  # the platform holding it
+        self.add_column("ad_bid")  # RMB per click
+        self.add_column("entry_day", dtype=np.int64)
+        self.add_column("staff", dtype=np.int64)
+        self.add_column("provider", dtype=np.int64, width=len(SERVICE_TYPES), fill=-1)
+        self.add_column("orders_ema")  # orders/day, exponential moving average (workload)
+        self.add_column("iot_ema")  # of which placed by smart devices (orders/day)
+        self.add_column("units_hist", width=HISTORY)  # units demanded per day (ring)
+        self.add_column("sales_hist", width=HISTORY)  # RMB sold per day (ring)
+        self.add_column("profit_hist", width=HISTORY)  # RMB profit per day (ring)
+        self.add_column("profit_today")
+        self.add_column("last_period_profit", fill=np.nan)
+        self.add_column("price_step", fill=1.0)  # adaptive pricing direction (+1/-1)
+
+
+class PlatformTable(Table):
+    """Columns of platform state (one row per platform)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(n)
+        self.add_column("staff", dtype=np.int64)
+        self.add_column("revenue_today")  # RMB
+        self.add_column("gmv_today")  # RMB
+        self.add_column("orders_ema")  # orders/day, exponential moving average (workload)
+
+
+class ServiceTable(Table):
+    """Columns of provider state (one row per provider)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(n)
+        self.add_column("kind", dtype=np.int32)  # index into SERVICE_TYPES
+        self.add_column("price")  # RMB/day per client
+        self.add_column("staff", dtype=np.int64)
+        self.add_column("clients", dtype=np.int64)
+        self.add_column("revenue_today")

@@ -1,0 +1,139 @@
+"""The world's state: everything the daily phases read and write, declared in one place.
+
+:class:`State` holds the actor tables (one numpy column per attribute, one row per actor),
+the money (``ledger``) and goods (``goods``) accounts, the calendars of shipments in
+transit, the random generator, the configuration, the day and today's running totals
+(:class:`Tally`). The phases (``ecosim.phases``) are functions of the state; the model
+(``ecosim.model.EcosystemModel``) builds it, calls the phases in order and gives Mesa's
+agent views onto its rows. See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ecosim.actors.tables import (
+        ConsumerTable,
+        LogisticsTable,
+        ManufacturerTable,
+        MerchantTable,
+        PlatformTable,
+        ServiceTable,
+    )
+    from ecosim.config import EcosimConfig
+    from ecosim.goods import GoodsAccount
+    from ecosim.ledger import Ledger
+    from ecosim.orders import Calendar, NeedQueue
+
+__all__ = ["State", "Tally"]
+
+
+def _no_rows() -> np.ndarray:
+    return np.empty(0, dtype=np.int64)
+
+
+@dataclass
+class Tally:
+    """Today's running totals, reset at the start of every day (counts and RMB).
+
+    Read by the metrics (``ecosim.phases.metrics``) and by the model's end-of-day
+    bookkeeping; ``tally["gmv"]`` reads a field by name.
+    """
+
+    # online orders (fulfilment)
+    orders_attempted: float = 0.0  # orders the buyers could pay, before stockouts
+    stockouts: float = 0.0  # of which lost to an empty shelf
+    orders: float = 0.0  # orders shipped
+    gmv: float = 0.0  # RMB of orders shipped
+    iot_orders: float = 0.0  # of which placed by smart devices
+    repeat_orders: float = 0.0  # of which consumables (a household's slot)
+    iot_repeat_orders: float = 0.0  # of which consumables reordered by a device
+    order_merchants: np.ndarray = field(default_factory=_no_rows)  # store of each order
+    iot_merchants: np.ndarray = field(default_factory=_no_rows)  # store of each device order
+    orders_by_platform: np.ndarray = field(default_factory=_no_rows)  # orders per platform
+    # shopping and offline retail
+    consumer_surplus: float = 0.0  # RMB, sum over searches of (mu / a)(logsum - offline)
+    offline_sales: float = 0.0  # RMB sold by offline retail
+    offline_units: float = 0.0  # units sold by offline retail
+    # deliveries and reviews
+    delivered: float = 0.0  # parcels due today
+    arrived: float = 0.0  # of which not lost
+    delivery_days: float = 0.0  # days in transit, summed over parcels that arrived
+    fraud: float = 0.0  # arrived below the listed quality
+    disputes: float = 0.0
+    genuine_ratings: float = 0.0
+    genuine_rating_sum: float = 0.0
+    fake_reviews: float = 0.0  # bought today
+    # supply chain, services and stores
+    restock_ordered: float = 0.0  # units stores asked their manufacturers for
+    wholesale_margin: float = 0.0  # RMB, manufacturers' margin on units sold to stores
+    services_revenue: float = 0.0  # RMB paid by stores to service providers
+    entries: float = 0.0  # stores opened (flagships included)
+    direct_entries: float = 0.0  # manufacturers' flagship stores opened
+    exits: float = 0.0  # stores closed
+
+    def __getitem__(self, name: str) -> float:
+        return getattr(self, name)
+
+
+@dataclass(eq=False)
+class State:
+    """The world of one simulation. Built by ``EcosystemModel``; fields without a default
+    are set, in this order, while the world is built (the random draws of building it
+    follow that order)."""
+
+    config: EcosimConfig  # the run's rules; scheduled changes edit it (a private copy)
+    rng: np.random.Generator  # the one random generator of the run (the model's)
+    day: int = 0  # the day being simulated (1, 2, ...); 0 while building
+    today: Tally = field(default_factory=Tally)
+
+    # categories and geography (fixed)
+    consumables: list[int] = field(init=False)  # category indices of consumables
+    durables: list[int] = field(init=False)
+    slot_of: np.ndarray = field(init=False)  # consumable slot of each category, -1 durable
+    n_regions: int = field(init=False)
+    distance_km: np.ndarray = field(init=False)  # [region, region]
+    expected_daily_units: np.ndarray = field(init=False)  # per category, whole population
+
+    # the actors: columnar tables, one row per actor
+    consumers: ConsumerTable = field(init=False)
+    manufacturers: ManufacturerTable = field(init=False)
+    couriers: LogisticsTable = field(init=False)
+    platforms: PlatformTable = field(init=False)
+    providers: ServiceTable = field(init=False)
+    merchants: MerchantTable = field(init=False)  # rows never move; closed stores stay
+
+    # money, goods and what is in transit
+    ledger: Ledger = field(init=False)
+    goods: GoodsAccount = field(init=False)
+    shipments: Calendar = field(init=False)  # parcels to households, by arrival day
+    inbound: Calendar = field(init=False)  # manufacturers' shipments to stores, by arrival
+    need_queue: NeedQueue | None = None  # households' next checks (phases.consumption)
+
+    # markets
+    mean_base_income: float = field(init=False)  # RMB/day
+    offline_price: np.ndarray = field(init=False)  # RMB/unit per category
+    listings_per_category: np.ndarray = field(init=False)  # initial stores per category
+    prior_rating: float = field(init=False)  # rating shown for a store without ratings
+    display: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # per platform
+    courier_overload: np.ndarray = field(init=False)  # yesterday's load over capacity - 1
+
+    # labour
+    offline_staff: np.ndarray = field(init=False)  # [1] offline retail's headcount
+    other_staff: np.ndarray = field(init=False)  # [1] the rest of the economy's headcount
+    offline_units_ema: float = field(init=False)  # offline retail's workload (units/day)
+    wage_bill: list[np.ndarray] = field(init=False)  # today's, per sector and firm (RMB)
+    overstaffed_days: list[np.ndarray] = field(init=False)  # per sector and firm
+    initial_unemployment: float = field(init=False)  # share, at start-up
+
+    # end-of-day bookkeeping and read-outs
+    profit_ema: dict[str, float] = field(init=False)  # RMB/day by channel level
+    platform_cash_start: float = 0.0  # platforms' cash at the start of today (RMB)
+    demand_hist: np.ndarray = field(init=False)  # online units demanded per day (ring)
+    upstream_hist: np.ndarray = field(init=False)  # units stores ordered upstream (ring)
+    metrics: dict[str, float] = field(default_factory=dict)  # the last day's metrics
+    last_negotiation: dict[str, np.ndarray] = field(default_factory=dict)  # latest contracts
