@@ -7,7 +7,7 @@ a wholesale price w; the merchant then sets its quantity Q(w) = (a - w) / (2 b).
 
 and w maximises the Nash product (pi_M - d_M)^lambda (pi_R - d_R)^(1 - lambda), with
 d_M, d_R the disagreement payoffs (outside options). With d_M = d_R = 0 the solution is
-w = c + lambda (a - c) / 2 (the textbook result in shared/DOMAIN.md).
+w = c + lambda (a - c) / 2, the textbook result (docs/model.md, section 7.11).
 
 Example:
     >>> w = nash_wholesale_price(c=10.0, a=110.0, b=1.0, weight=0.5)  # c + 0.5 * 100 / 2

@@ -48,8 +48,8 @@ class Table:
         if unknown:
             raise KeyError(f"unknown columns {sorted(unknown)}")
         # Columns are views onto buffers with spare rows, doubled when full, so entry costs
-        # the new rows, not a copy of the whole table (issue 4: 20,000 stores with 128-day
-        # histories made every entry copy ~50 MB).
+        # the new rows, not a copy of the whole table (at 20,000 stores with 128-day
+        # histories every entry used to copy ~50 MB; docs/performance.md, Design choices).
         buffers = self.__dict__.setdefault("_buffers", {})
         start, end = self.n, self.n + n_new
         for name, fill in self._columns.items():

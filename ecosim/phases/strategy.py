@@ -134,7 +134,8 @@ def entry(state: State) -> None:
     mer = state.merchants
     cfg = state.config.merchants
     window = min(30, cfg.exit_window)
-    # Open stores only: closed ones keep their rows (issue 4, work grows with open stores).
+    # Open stores only: closed ones keep their rows, and the work must grow with open
+    # stores, not with every store that ever existed (docs/performance.md).
     open_rows = np.flatnonzero(mer.active)
     mean_profit = np.zeros(mer.n)
     mean_profit[open_rows] = recent_sum(mer.profit_hist, state.day, window, open_rows) / window
