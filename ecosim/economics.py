@@ -1,13 +1,14 @@
-"""Platform money and store costs: fee rates, unit cost, and the booking of platform income.
+"""Platform money and store costs: fee rates, unit cost, wages, the booking of platform income.
 
-Wages: :func:`wage_rates` (docs/model.md, section 7.13).
-
-Every payment that reaches a platform goes through :func:`pay_platform`: the ledger
-payment, the platform's revenue for the day, and, when stores pay, their profit for the day.
-Fee rates (commission plus payment fee, shares of the price) come from
+A payment to a platform is booked by :func:`pay_platform`: the ledger payment, the
+platform's revenue for the day and, when stores pay, their profit for the day. (A fine
+drawn partly from a store's deposit and partly from its cash is two ledger payments and
+one revenue entry, :func:`book_platform_revenue`, so that the day's revenue adds each fine
+once.) Fee rates (commission plus payment fee, shares of the price) come from
 :func:`tier_fee_rates` for a platform's tiers and :func:`fee_rates` for stores on their home
-platform; a store's unit cost is :func:`unit_cost`. See docs/model.md, section 7.7
-(payment, escrow and fees).
+platform; a store's unit cost is :func:`unit_cost`, wholesale plus :func:`shipping_cost`.
+Wages follow :func:`wage_rates`. See docs/model.md, sections 7.7 (payment, escrow and fees)
+and 7.13 (labour market and wages).
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ __all__ = [
     "book_platform_revenue",
     "fee_rates",
     "home_platform",
+    "pay_couriers",
     "pay_platform",
+    "shipping_cost",
     "tier_fee_rates",
+    "typical_shipping_cost",
     "unemployment_rate",
     "unit_cost",
     "wage_rates",
@@ -60,10 +64,39 @@ def fee_rates(state: State, rows: np.ndarray) -> np.ndarray:
     return rate
 
 
+def shipping_cost(state: State, rows: np.ndarray) -> np.ndarray:
+    """What each store pays per parcel it ships (RMB): its courier's price."""
+    return state.couriers.price[state.merchants.courier[rows]]
+
+
+def typical_shipping_cost(state: State, platform: int) -> float:
+    """Shipping cost per parcel (RMB) a store about to open on ``platform`` expects: the
+    mean courier price (the same on every platform today)."""
+    return state.couriers.price.mean()
+
+
+def pay_couriers(
+    state: State, merchants: np.ndarray, platforms: np.ndarray, couriers: np.ndarray
+) -> np.ndarray:
+    """Stores pay the couriers of the parcels they ship (one entry per parcel).
+
+    Args:
+        state: the world.
+        merchants: the shipping store of each parcel.
+        platforms: the platform each parcel's order came through.
+        couriers: the courier firm carrying each parcel.
+
+    Returns:
+        What each store paid for each parcel (RMB), a cost in its profit.
+    """
+    bill = state.couriers.price[couriers]
+    state.ledger.pay("merchants", merchants, "couriers", couriers, bill)
+    return bill
+
+
 def unit_cost(state: State, rows: np.ndarray) -> np.ndarray:
-    """Cost (RMB/unit) of a store's sale before platform fees: wholesale plus its courier."""
-    mer = state.merchants
-    return mer.wholesale[rows] + state.couriers.price[mer.courier[rows]]
+    """Cost (RMB/unit) of a store's sale before platform fees: wholesale plus shipping."""
+    return state.merchants.wholesale[rows] + shipping_cost(state, rows)
 
 
 def book_platform_revenue(state: State, platform: np.ndarray | int, amount: np.ndarray) -> None:

@@ -24,7 +24,7 @@ from ecosim.actors.merchants import add_merchants, cost_factor
 from ecosim.actors.tables import MALL
 from ecosim.bargaining import linear_profits, nash_wholesale_price
 from ecosim.demand import logit_scale
-from ecosim.economics import fee_rates, tier_fee_rates
+from ecosim.economics import fee_rates, shipping_cost, tier_fee_rates, typical_shipping_cost
 
 if TYPE_CHECKING:
     from ecosim.state import State
@@ -51,7 +51,7 @@ def bargaining_inputs(state: State, rows: np.ndarray) -> dict[str, np.ndarray]:
     mu = np.array([logit_scale(state, k) for k in range(len(state.config.categories))])
     b = mu[mer.category[rows]] / (q * (1 - s))
     a = mer.price[rows] + b * q
-    t, ship = fee_rates(state, rows), state.couriers.price[mer.courier[rows]]
+    t, ship = fee_rates(state, rows), shipping_cost(state, rows)
     a_net, b_net = (1 - t) * a - ship, (1 - t) * b
     locked = np.clip(mer.iot_ema[rows] / np.maximum(mer.orders_ema[rows], 1e-9), 0.0, 1.0)
 
@@ -152,7 +152,9 @@ def go_direct(state: State) -> None:
         t = float(tier_fee_rates(plat, np.array([MALL]))[0])
         price = float(np.median(mer.price[market]))
         units = float(np.median(mer.orders_ema[market]))
-        direct = (price * (1 - t) - state.couriers.price.mean() - mfr.unit_cost[f]) * units
+        direct = (
+            price * (1 - t) - typical_shipping_cost(state, FLAGSHIP_PLATFORM) - mfr.unit_cost[f]
+        ) * units
         direct -= plat.mall.annual_fee / 365 + state.config.merchants.fixed_cost
         wholesale = (
             ((mer.wholesale[partners] - mfr.unit_cost[f]) * mer.orders_ema[partners]).mean()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.demand import travel_days
+from ecosim.economics import pay_couriers
 from ecosim.orders import take
 from ecosim.phases.consumption import file_after_delivery
 from ecosim.phases.payment import affordable
@@ -57,8 +58,7 @@ def ship(state: State, orders: dict) -> None:
     cour = state.couriers
     courier = mer.courier[orders["merchant"]]
     cour.parcels_today += np.bincount(courier, minlength=cour.n)
-    bill = cour.price[courier]
-    state.ledger.pay("merchants", orders["merchant"], "couriers", courier, bill)
+    bill = pay_couriers(state, orders["merchant"], orders["platform"], courier)
     np.add.at(mer.profit_today, orders["merchant"], -bill - mer.wholesale[orders["merchant"]])
     overload = np.maximum(
         cour.parcels_today / np.maximum(cour.capacity(cfg.parcels_per_courier_day), 1.0) - 1.0, 0.0
