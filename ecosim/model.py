@@ -268,8 +268,10 @@ class EcosystemModel(mesa.Model):
         iot_orders["platform"] = np.argmax(s.merchants.listed[iot_orders["merchant"]], axis=1)
         # 3. shopping on the platforms' ranked pages, against offline retail
         pages = ranking.build_pages(s)
-        shop = reference.shop(self, needs, pages) if by_agents else shopping.shop(s, needs, pages)
-        online, offline = shop
+        if by_agents:
+            online, offline = reference.shop(self, needs, pages)
+        else:
+            online, offline = shopping.shop(s, needs, pages)
         payment.settle_offline(s, offline)
         orders = concat([iot_orders, online])
         # 4-5. payment for what can be served from stock; shipping through couriers
