@@ -182,6 +182,22 @@ def test_core_modules_are_used_through_their_public_api(modules):
         public = public_names(modules[imp.module])
         if public is not None and imp.name not in public:
             bad.append(f"{imp.importer}:{imp.line} imports {imp.name} from {imp.module}")
+    # module.name, where module is a core module imported by name
+    for name, tree in modules.items():
+        aliases = {
+            (a.asname or a.name): f"{n.module}.{a.name}"
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("ecosim")
+            for a in n.names
+            if f"{n.module}.{a.name}" in modules and is_core(f"{n.module}.{a.name}")
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                module = aliases.get(node.value.id)
+                public = public_names(modules[module]) if module else None
+                submodule = f"{module}.{node.attr}" in modules
+                if public is not None and node.attr not in public and not submodule:
+                    bad.append(f"{name}:{node.lineno} uses {module}.{node.attr}")
     assert not bad, bad
 
 
