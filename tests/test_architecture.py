@@ -20,7 +20,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "ecosim"
 # The simulation core: no imports inside functions at all (none is optional or slow to load).
 CORE = ("ecosim.model", "ecosim.state", "ecosim.demand", "ecosim.economics", "ecosim.metrics")
 CORE_PACKAGES = ("ecosim.phases", "ecosim.actors")
-CORE_ALSO = ("ecosim.ledger", "ecosim.goods", "ecosim.orders", "ecosim.bargaining")
+CORE_ALSO = (
+    "ecosim.ledger",
+    "ecosim.goods",
+    "ecosim.orders",
+    "ecosim.bargaining",
+    "ecosim.simulate",
+)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ SERVICE_TYPES = ("marketing", "customer_service", "operations", "analytics")
 class ConsumerTable(Table):
     """Columns of household state (one row per household).
 
-    Consumable columns have one entry per consumable category (``model.consumables``):
+    Consumable columns have one entry per consumable category (``state.consumables``):
     ``stock_out`` is the day (float) the home stock runs out, so stock needs no daily update:
     it is ``rate * (stock_out - day)`` units at any day.
     """
