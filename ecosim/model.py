@@ -423,10 +423,10 @@ class EcosystemModel(mesa.Model):
                 label=f"courier {c}",
                 sales=float(self.couriers.volume_hist[c].sum() * self.couriers.price[c]),
             )
-        for m in live:
+        for m in live.tolist():
             node = f"merchant:{m}"
             g.add_node(node, kind="merchant", label=f"store {m}", sales=float(sales[m]))
-            for p in np.flatnonzero(mer.listed[m]):
+            for p in np.flatnonzero(mer.listed[m]).tolist():
                 g.add_edge(node, f"platform:{p}", kind="listing")
             g.add_edge(f"manufacturer:{mer.supplier[m]}", node, kind="supply")
             g.add_edge(node, f"courier:{mer.courier[m]}", kind="delivery")
@@ -441,7 +441,7 @@ class EcosystemModel(mesa.Model):
                 sales=float(prov.revenue_today[i] * ranking.SALES_WINDOW),
             )
         rows, kinds = np.nonzero((mer.provider >= 0) & mer.active[:, None])
-        for m, k in zip(rows, kinds, strict=True):
+        for m, k in zip(rows.tolist(), kinds.tolist(), strict=True):
             g.add_edge(f"service:{mer.provider[m, k]}", f"merchant:{m}", kind="service")
         return g
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -10,6 +11,7 @@ matplotlib.use("Agg")  # figures are files; never open a window
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from matplotlib.figure import Figure
 
 from ecosim.io import atomic_write
 from ecosim.phases.labour import SECTORS
@@ -70,7 +72,16 @@ def write_figures(frame: pd.DataFrame, out_dir: str | Path) -> list[Path]:
         fig.suptitle(title)
         fig.tight_layout()
         path = Path(out_dir) / f"{stem}.png"
-        atomic_write(path, lambda p, fig=fig: fig.savefig(p, dpi=100, format="png"))
+        atomic_write(path, _png_writer(fig))
         plt.close(fig)
         written.append(path)
     return written
+
+
+def _png_writer(fig: Figure) -> Callable[[Path], None]:
+    """A writer for ``atomic_write`` that saves ``fig`` as a PNG (100 dpi)."""
+
+    def write(path: Path) -> None:
+        fig.savefig(path, dpi=100, format="png")
+
+    return write

@@ -13,7 +13,8 @@ __all__ = ["RowAgent", "Table"]
 class Table:
     """A growable set of equal-length numpy columns.
 
-    Subclasses call :meth:`add_column` in ``__init__``; :meth:`append` adds rows to every
+    Subclasses declare each column as a class annotation and create it with
+    :meth:`add_column` in ``__init__``; :meth:`append` adds rows to every
     column at once (entry of firms), so rows keep their index for life: an exited firm is
     marked inactive rather than removed, and arrays indexed by firm stay valid.
     """
@@ -31,7 +32,13 @@ class Table:
         width: int | None = None,
         fill: Any = 0,
     ) -> np.ndarray:
-        """Create column ``name`` (shape ``(n,)`` or ``(n, width)``) with a fill for new rows."""
+        """Create column ``name`` (shape ``(n,)`` or ``(n, width)``) with a fill for new rows.
+
+        The column must be declared as an annotation on the table's class (``name:
+        np.ndarray``), so that every column is listed in one place and type checkers see it.
+        """
+        if not any(name in vars(cls).get("__annotations__", {}) for cls in type(self).__mro__):
+            raise TypeError(f"column {name!r} is not declared on {type(self).__name__}")
         if values is None:
             shape = (self.n,) if width is None else (self.n, width)
             values = np.full(shape, fill, dtype=dtype)

@@ -38,6 +38,21 @@ class ConsumerTable(Table):
     it is ``rate * (stock_out - day)`` units at any day.
     """
 
+    region: np.ndarray
+    price_sensitivity: np.ndarray
+    trust: np.ndarray
+    home: np.ndarray
+    base_income: np.ndarray
+    income: np.ndarray
+    sector: np.ndarray
+    employer: np.ndarray
+    rate: np.ndarray
+    stock_out: np.ndarray
+    pending: np.ndarray
+    device: np.ndarray
+    iot_on: np.ndarray
+    device_merchant: np.ndarray
+
     def __init__(self, n: int, n_consumables: int) -> None:
         super().__init__(n)
         self.add_column("region", dtype=np.int32)
@@ -59,6 +74,17 @@ class ConsumerTable(Table):
 
 class ManufacturerTable(Table):
     """Columns of manufacturer state (one row per manufacturer)."""
+
+    category: np.ndarray
+    unit_cost: np.ndarray
+    quality: np.ndarray
+    capacity: np.ndarray
+    wholesale_markup: np.ndarray
+    staff: np.ndarray
+    produced_today: np.ndarray
+    output_ema: np.ndarray
+    data_service: np.ndarray
+    flagship: np.ndarray
 
     def __init__(self, n: int) -> None:
         super().__init__(n)
@@ -90,6 +116,11 @@ class ManufacturerTable(Table):
 class LogisticsTable(Table):
     """Columns of courier-firm state (one row per firm)."""
 
+    price: np.ndarray
+    staff: np.ndarray
+    parcels_today: np.ndarray
+    volume_hist: np.ndarray
+
     def __init__(self, n: int, window: int) -> None:
         super().__init__(n)
         self.add_column("price")  # RMB/parcel
@@ -109,6 +140,41 @@ class LogisticsTable(Table):
 
 class MerchantTable(Table):
     """Columns of merchant state; rows never move, exits set ``active`` to False."""
+
+    active: np.ndarray
+    listed: np.ndarray
+    category: np.ndarray
+    tier: np.ndarray
+    opportunistic: np.ndarray
+    flagship: np.ndarray
+    region: np.ndarray
+    relevance: np.ndarray
+    niche: np.ndarray
+    quality_listed: np.ndarray
+    quality_true: np.ndarray
+    price: np.ndarray
+    wholesale: np.ndarray
+    supplier: np.ndarray
+    courier: np.ndarray
+    stock: np.ndarray
+    on_order: np.ndarray
+    rating_sum: np.ndarray
+    rating_count: np.ndarray
+    strikes: np.ndarray
+    deposit: np.ndarray
+    deposit_platform: np.ndarray
+    ad_bid: np.ndarray
+    entry_day: np.ndarray
+    staff: np.ndarray
+    provider: np.ndarray
+    orders_ema: np.ndarray
+    iot_ema: np.ndarray
+    units_hist: np.ndarray
+    sales_hist: np.ndarray
+    profit_hist: np.ndarray
+    profit_today: np.ndarray
+    last_period_profit: np.ndarray
+    price_step: np.ndarray
 
     def __init__(self, n_platforms: int) -> None:
         super().__init__(0)
@@ -151,6 +217,11 @@ class MerchantTable(Table):
 class PlatformTable(Table):
     """Columns of platform state (one row per platform)."""
 
+    staff: np.ndarray
+    revenue_today: np.ndarray
+    gmv_today: np.ndarray
+    orders_ema: np.ndarray
+
     def __init__(self, n: int) -> None:
         super().__init__(n)
         self.add_column("staff", dtype=np.int64)
@@ -161,6 +232,12 @@ class PlatformTable(Table):
 
 class ServiceTable(Table):
     """Columns of provider state (one row per provider)."""
+
+    kind: np.ndarray
+    price: np.ndarray
+    staff: np.ndarray
+    clients: np.ndarray
+    revenue_today: np.ndarray
 
     def __init__(self, n: int) -> None:
         super().__init__(n)

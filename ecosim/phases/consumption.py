@@ -70,9 +70,13 @@ def need_queue(state: State) -> NeedQueue:
     cons = state.consumers
     k = len(state.consumables)
     now = _thresholds(state)
-    queue: NeedQueue | None = state.need_queue
-    stale = queue is None or queue.size != cons.n * k or queue.n_slots != k
-    if stale or any(a > b for a, b in zip(now, queue.thresholds, strict=True)):
+    queue = state.need_queue
+    if (
+        queue is None
+        or queue.size != cons.n * k
+        or queue.n_slots != k
+        or any(a > b for a, b in zip(now, queue.thresholds, strict=True))
+    ):
         queue = NeedQueue(k, cons.n * k, now)
         # Keys in transit are filed too: checked early, they are filed again (never lost).
         keys = np.arange(cons.n * k, dtype=np.int64)
@@ -114,7 +118,8 @@ def due_by_scan(state: State) -> tuple[np.ndarray, np.ndarray]:
     device_live = cons.iot_on & state.merchants.active[np.maximum(cons.device_merchant, 0)]
     device_live &= cons.device_merchant >= 0
     threshold = np.where(device_live, cfg.iot_threshold_days, cfg.reorder_point_days)
-    return np.nonzero(~cons.pending & (cons.stock_out - threshold <= state.day))
+    rows, slots = np.nonzero(~cons.pending & (cons.stock_out - threshold <= state.day))
+    return rows, slots
 
 
 def _due_consumables(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -135,8 +135,8 @@ def shop(state: State, needs: dict, pages: dict[tuple[int, int], Page]):
         if page.n_sponsored:
             _charge_clicks(state, p, page, pos)
     state.today.consumer_surplus += surplus
-    online = chosen >= 0
-    orders = take(needs, online)
-    orders["merchant"] = chosen[online]
-    offline = take(needs, ~online)
+    bought = chosen >= 0
+    orders = take(needs, bought)
+    orders["merchant"] = chosen[bought]
+    offline = take(needs, ~bought)
     return orders, offline

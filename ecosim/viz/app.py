@@ -15,7 +15,7 @@ are rendered next to it, refreshed by the same update counter its controls bump.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import solara
@@ -270,7 +270,8 @@ def EcosimApp(
         settings: Base config for a new model; default: from the environment.
     """
     initial = solara.use_memo(lambda: create_model(settings) if model is None else None, [])
-    own = solara.use_reactive(initial)
+    # ``initial`` is None only when the caller passes ``model``, and then ``own`` is unused.
+    own: solara.Reactive[EcosimVizModel] = solara.use_reactive(cast(EcosimVizModel, initial))
     current = model if model is not None else own
     base_settings = current.value.settings
     rules = current.value.rules

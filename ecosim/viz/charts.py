@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 import altair as alt
 import networkx as nx
@@ -130,8 +130,10 @@ def _time_series_template(spec: TimeSeries, left: tuple[str, ...], right: tuple[
     structure is made once and each frame only supplies the ``ts`` dataset.
     """
 
-    def layer(cols: tuple[str, ...], axis_title: str, orient: str, dash: bool) -> alt.Chart:
-        labels = [spec.labels.get(c, c) for c in cols]
+    def layer(
+        cols: tuple[str, ...], axis_title: str, orient: Literal["left", "right"], dash: bool
+    ) -> alt.Chart:
+        labels: list[str | alt.FieldName] = [spec.labels.get(c, c) for c in cols]
         return (
             alt.Chart(alt.Data(name="ts"))
             .transform_fold(labels, as_=["metric", "value"])
@@ -311,11 +313,12 @@ def market_share_spec(table: pd.DataFrame, top: int = 5) -> dict | None:
     ranked = table.sort_values(["category", "share"], ascending=[True, False]).copy()
     ranked["rank"] = ranked.groupby("category").cumcount() + 1
     head = ranked[ranked["rank"] <= top]
-    rows = [
-        {"category": r.category, "store": f"store {r.merchant}", "rank": f"#{r.rank}",
-         "order": int(r.rank), "share": float(r.share), "tier": r.tier,
-         "opportunistic": bool(r.opportunistic)}
-        for r in head.itertuples()
+    rows: list[dict[str, Any]] = [
+        {"category": cat, "store": f"store {store}", "rank": f"#{rank}", "order": int(rank),
+         "share": float(share), "tier": tier, "opportunistic": bool(opportunistic)}
+        for cat, store, rank, share, tier, opportunistic in zip(
+            head["category"], head["merchant"], head["rank"], head["share"], head["tier"],
+            head["opportunistic"], strict=True)
     ]  # fmt: skip
     rest = ranked[ranked["rank"] > top].groupby("category")["share"].sum()
     for category, share in rest.items():
