@@ -1,44 +1,36 @@
-"""Typed, documented configuration: the YAML schema, loading, overrides and listing.
+"""The configuration schema: every section of the YAML file as a typed, documented model.
 
-Every field carries a unit, a range and a description; ``ecosim params CONFIG`` lists them.
-Scenario files name a ``base`` file and override only what differs. Bad input raises
-:class:`ConfigError` whose message names the file, the dotted key and the problem.
-
-Example:
-    >>> cfg = load_config("configs/baseline.yaml", overrides=["consumers.n=500"])
-    >>> cfg.consumers.n
-    500
+Every field carries a unit, a range and a description (``ecosim params CONFIG`` lists them, and
+the parameter tables of ``docs/model.md`` are generated from them). Loading files is
+:mod:`ecosim.config.loading`'s job, listing :mod:`ecosim.config.listing`'s.
 """
 
 from __future__ import annotations
 
-import difflib
-import hashlib
-import json
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ecosim.config.walk import get_dotted
 
 __all__ = [
     "CategoryConfig",
-    "ConfigError",
+    "ConsumersConfig",
     "EcosimConfig",
-    "ParamInfo",
+    "LabourConfig",
+    "LogisticsConfig",
+    "ManufacturersConfig",
+    "MerchantsConfig",
+    "OfflineConfig",
+    "P",
+    "PlatformConfig",
+    "RankingConfig",
+    "RegionsConfig",
     "RuleChange",
-    "config_hash",
-    "get_dotted",
-    "list_parameters",
-    "load_config",
-    "parse_override",
-    "set_dotted",
+    "ServicesConfig",
+    "TierConfig",
+    "default_categories",
 ]
-
-
-class ConfigError(ValueError):
-    """A configuration file or override is invalid; the message names file, key and problem."""
 
 
 def P(default: Any, unit: str, description: str, **bounds: Any) -> Any:
@@ -87,7 +79,8 @@ class CategoryConfig(_Section):
     )
 
 
-def _default_categories() -> list[CategoryConfig]:
+def default_categories() -> list[CategoryConfig]:
+    """The built-in product categories, used when a config has no ``categories`` list."""
     return [
         CategoryConfig(
             name="detergent",
@@ -583,7 +576,7 @@ class EcosimConfig(_Section):
         "shuffle_do; slow, for checking).",
     )
     regions: RegionsConfig = Field(default_factory=RegionsConfig)
-    categories: list[CategoryConfig] = Field(default_factory=_default_categories, min_length=1)
+    categories: list[CategoryConfig] = Field(default_factory=default_categories, min_length=1)
     consumers: ConsumersConfig = Field(default_factory=ConsumersConfig)
     merchants: MerchantsConfig = Field(default_factory=MerchantsConfig)
     manufacturers: ManufacturersConfig = Field(default_factory=ManufacturersConfig)
@@ -628,243 +621,3 @@ class EcosimConfig(_Section):
                     f"schedule: key '{change.key}': {problem} (got {change.value!r})"
                 ) from None
         return self
-
-
-# --------------------------------------------------------------------------- dotted keys
-def _split(key: str) -> list[str]:
-    parts = key.split(".")
-    if not key or any(p == "" for p in parts):
-        raise KeyError(key)
-    return parts
-
-
-def get_dotted(obj: Any, key: str) -> Any:
-    """Value at a dotted key (``platforms.0.mall.commission_rate``) of a config or dict."""
-    for part in _split(key):
-        if isinstance(obj, list):
-            if not part.isdigit() or int(part) >= len(obj):
-                raise KeyError(key)
-            obj = obj[int(part)]
-        elif isinstance(obj, dict):
-            if part not in obj:
-                raise KeyError(key)
-            obj = obj[part]
-        elif isinstance(obj, BaseModel):
-            if part not in type(obj).model_fields:
-                raise KeyError(key)
-            obj = getattr(obj, part)
-        else:
-            raise KeyError(key)
-    return obj
-
-
-def set_dotted(data: dict, key: str, value: Any) -> None:
-    """Set a dotted key in a nested dict of plain data (lists indexed by number), in place.
-
-    Missing intermediate dicts are created, so an override may name a key the file leaves at
-    its default; the schema then judges whether the key exists.
-    """
-    parts = _split(key)
-    node: Any = data
-    for i, part in enumerate(parts[:-1]):
-        nxt_is_index = parts[i + 1].isdigit()
-        if isinstance(node, list):
-            idx = int(part) if part.isdigit() else -1
-            if not 0 <= idx < len(node):
-                raise KeyError(key)
-            node = node[idx]
-        else:
-            if part not in node or node[part] is None:
-                node[part] = _default_container(parts[: i + 1], nxt_is_index)
-            node = node[part]
-    last = parts[-1]
-    if isinstance(node, list):
-        if not last.isdigit() or int(last) >= len(node):
-            raise KeyError(key)
-        node[int(last)] = value
-    else:
-        node[last] = value
-
-
-def _default_container(path: list[str], is_list: bool) -> Any:
-    """The default content of a section not written in the file (so list indices resolve)."""
-    if not is_list:
-        return {}
-    default = EcosimConfig().model_dump(mode="json")
-    try:
-        return get_dotted(default, ".".join(path))
-    except KeyError:
-        return []
-
-
-def parse_override(text: str) -> tuple[str, Any]:
-    """Split ``key=value`` and parse the value as YAML (so ``0.1``, ``true``, ``[1,2]`` work)."""
-    if "=" not in text:
-        raise ConfigError(f"--set {text!r}: expected dotted.key=value")
-    key, raw = text.split("=", 1)
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else raw
-    except yaml.YAMLError:
-        value = raw
-    return key.strip(), value
-
-
-# --------------------------------------------------------------------------- loading
-def _read_yaml(path: Path) -> dict:
-    if not path.is_file():
-        raise ConfigError(f"{path}: file not found")
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: top level must be a mapping of keys, got {type(data).__name__}")
-    return data
-
-
-def _deep_merge(base: dict, override: dict) -> dict:
-    out = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> dict:
-    """Read a config file and merge it over the file its ``base`` key names."""
-    path = path.resolve()
-    if path in seen:
-        raise ConfigError(f"{path}: circular 'base' chain")
-    data = _read_yaml(path)
-    base = data.pop("base", None)
-    if base is None:
-        return data
-    if not isinstance(base, str):
-        raise ConfigError(f"{path}: key 'base': expected a file path, got {base!r}")
-    return _deep_merge(_resolve((path.parent / base), (*seen, path)), data)
-
-
-def _all_keys(model_cls: type[BaseModel], prefix: str = "") -> list[str]:
-    keys = []
-    for name, field in model_cls.model_fields.items():
-        keys.append(prefix + name)
-        ann = field.annotation
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            keys += _all_keys(ann, prefix + name + ".")
-        args = getattr(ann, "__args__", ())
-        for arg in args:
-            if isinstance(arg, type) and issubclass(arg, BaseModel):
-                keys += _all_keys(arg, prefix + name + ".")
-    return keys
-
-
-def _suggestion(loc: tuple) -> str:
-    """' (did you mean ...?)' for an unknown key: the closest name in the same section."""
-    parts = [str(p) for p in loc]
-    prefix = ".".join(p for p in parts[:-1] if not p.isdigit())  # schema keys have no index
-    siblings = [k for k in _all_keys(EcosimConfig) if k.rpartition(".")[0] == prefix]
-    names = [k.rpartition(".")[2] for k in siblings]
-    close = difflib.get_close_matches(parts[-1], names, n=1, cutoff=0.5)
-    if not close:
-        return ""
-    return f" (did you mean '{'.'.join([*parts[:-1], close[0]])}'?)"
-
-
-def _describe_error(source: str, err: dict) -> str:
-    loc = ".".join(str(p) for p in err["loc"])
-    if err["type"] == "extra_forbidden":
-        return f"{source}: unknown key '{loc}'{_suggestion(err['loc'])}"
-    if not loc:
-        return f"{source}: {err['msg'].removeprefix('Value error, ')}"
-    return f"{source}: key '{loc}': {err['msg']} (got {err.get('input')!r})"
-
-
-def validate_config(data: dict, source: str = "<config>") -> EcosimConfig:
-    """Validate plain data against the schema, raising :class:`ConfigError` on any problem."""
-    try:
-        return EcosimConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = [_describe_error(source, e) for e in exc.errors()]
-        raise ConfigError("\n".join(problems)) from None
-
-
-def load_config(
-    path: str | Path | None = None,
-    overrides: list[str] | dict[str, Any] | None = None,
-) -> EcosimConfig:
-    """Load and validate a config file (following its ``base`` chain) with overrides.
-
-    Args:
-        path: YAML file; ``None`` gives the built-in defaults.
-        overrides: ``["dotted.key=value", ...]`` strings or a ``{dotted_key: value}`` dict.
-
-    Returns:
-        The validated configuration.
-
-    Raises:
-        ConfigError: naming the file, the dotted key and the problem.
-    """
-    source = str(path) if path is not None else "<defaults>"
-    data = _resolve(Path(path)) if path is not None else {}
-    pairs = (
-        [parse_override(o) for o in overrides]
-        if isinstance(overrides, list)
-        else list((overrides or {}).items())
-    )
-    for key, value in pairs:
-        try:
-            set_dotted(data, key, value)
-        except (KeyError, TypeError, AttributeError):
-            raise ConfigError(f"{source}: override '{key}': no such key") from None
-    return validate_config(data, source)
-
-
-def config_hash(config: EcosimConfig) -> str:
-    """Stable short hash of a config's content (hex)."""
-    blob = json.dumps(config.model_dump(mode="json"), sort_keys=True).encode()
-    return hashlib.sha256(blob).hexdigest()[:16]
-
-
-# --------------------------------------------------------------------------- listing
-@dataclass(frozen=True)
-class ParamInfo:
-    """One documented parameter: dotted key, value, type, unit and description."""
-
-    key: str
-    value: Any
-    type: str
-    unit: str
-    description: str
-
-
-def list_parameters(config: EcosimConfig) -> list[ParamInfo]:
-    """Every leaf parameter of a config with its documentation, in schema order."""
-    out: list[ParamInfo] = []
-
-    def walk(obj: BaseModel, prefix: str) -> None:
-        for name, field in type(obj).model_fields.items():
-            value = getattr(obj, name)
-            key = prefix + name
-            if isinstance(value, BaseModel):
-                walk(value, key + ".")
-            elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
-                for i, item in enumerate(value):
-                    walk(item, f"{key}.{i}.")
-            else:
-                extra = field.json_schema_extra or {}
-                unit = extra.get("unit", "-") if isinstance(extra, dict) else "-"
-                type_name = getattr(field.annotation, "__name__", None) or str(field.annotation)
-                out.append(
-                    ParamInfo(
-                        key,
-                        value,
-                        type_name.replace("typing.", ""),
-                        str(unit),
-                        field.description or "",
-                    )
-                )
-
-    walk(config, "")
-    return out
