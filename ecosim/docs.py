@@ -112,7 +112,8 @@ def params_markdown(config: EcosimConfig | None = None) -> str:
             cells = [f"`{r.key}`", _cell(r.default)]
             if config is not None:
                 cells.append(_cell(r.value))
-            cells += [_cell(r.unit), r.range, _cell(r.description)]
+            note = " *Schedulable.*" if r.schedulable else ""
+            cells += [_cell(r.unit), r.range, _cell(r.description) + note]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
         if section == "categories" and config is None:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic.fields import FieldInfo
 
 from ecosim.config.schema import EcosimConfig
-from ecosim.config.walk import field_bounds, walk_schema
+from ecosim.config.walk import field_bounds, field_extra, walk_schema
 
 __all__ = [
     "ParamInfo",
@@ -62,6 +62,7 @@ class SchemaRow:
         default: the schema default (for list items: of an item written without the key).
         unit, range, description: from the field's documentation and bounds.
         value: the value in a given config (``None`` when no config was given).
+        schedulable: whether a ``schedule:`` entry may change it mid-run.
     """
 
     section: str
@@ -71,6 +72,7 @@ class SchemaRow:
     range: str
     description: str
     value: Any = None
+    schedulable: bool = False
 
 
 def format_number(x: Any) -> str:
@@ -120,6 +122,7 @@ def schema_rows(config: EcosimConfig | None = None) -> list[SchemaRow]:
             range=format_range(leaf.field),
             description=leaf.description,
             value=leaf.value,
+            schedulable=bool(field_extra(leaf.field).get("schedulable")),
         )
         for leaf in walk_schema(EcosimConfig, config, empty_lists=False)
     ]

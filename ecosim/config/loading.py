@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import io
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -97,7 +98,9 @@ def read_yaml(path: str | Path, what: str = "file") -> tuple[Any, str]:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     try:
-        data = yaml.load(text, Loader=_StrictLoader)
+        stream = io.StringIO(text)
+        stream.name = str(path)  # type: ignore[misc]  # so YAML's messages name the file
+        data = yaml.load(stream, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     except (ValueError, OverflowError) as exc:  # e.g. a date out of range
@@ -316,6 +319,8 @@ def load_config(
             set_dotted(data, key, value)
         except (KeyError, TypeError, AttributeError):
             hint = _suggestion(tuple(key.split("."))) if key else ""
+            if f"'{key}'" in hint or any(p.isdigit() for p in key.split(".")):
+                hint = " (a list position out of range, or a value where a section belongs)"
             raise ConfigError(f"{label}: no such key '{key}'{hint}") from None
     return validate_config(data, source, applied)
 
