@@ -66,7 +66,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "manufacturer_profit_share": (
         "share",
         "manufacturers' wholesale margin on units sold to stores / (that + stores' profit + "
-        "platform's profit), 10-day moving averages, a loss counted as zero",
+        "platform's profit), 10-day moving averages, a loss counted as zero; all three 0 "
+        "while no level has a positive profit",
     ),
     "merchant_profit_share": ("share", "stores' share of the same profit total"),
     "platform_profit_share": ("share", "platform's share of the same profit total"),
@@ -74,7 +75,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "bullwhip_ratio": (
         "ratio",
         "var(weekly units stores order upstream, before rationing) / "
-        "var(weekly online units demanded), last 91 days",
+        "var(weekly online units demanded), last 91 days; 0 while weekly demand has not "
+        "varied (the ratio is undefined then)",
     ),
     "services_revenue": ("RMB/day", "payments of stores to service providers today"),
 }
@@ -113,7 +115,7 @@ def grouped_concentration(sales: np.ndarray, groups: np.ndarray, k: int = 4) -> 
 
 
 def bullwhip_ratio(upstream: np.ndarray, demand: np.ndarray, period: int = 1) -> float:
-    """Variance of orders upstream over variance of consumer demand (NaN if demand is flat).
+    """Variance of orders upstream over variance of consumer demand (0 if demand is flat).
 
     Both series are first summed over blocks of ``period`` days, so a periodic review (orders
     every few days) is not mistaken for amplification.
@@ -122,7 +124,8 @@ def bullwhip_ratio(upstream: np.ndarray, demand: np.ndarray, period: int = 1) ->
     up = upstream[:n].reshape(-1, period).sum(axis=1)
     dem = demand[:n].reshape(-1, period).sum(axis=1)
     vd = float(np.var(dem))
-    return float(np.var(up)) / vd if vd > 0 else float("nan")
+    # Flat demand leaves the ratio undefined; 0 keeps every daily metric a finite number.
+    return float(np.var(up)) / vd if vd > 0 else 0.0
 
 
 def _ratio(a: float, b: float) -> float:
@@ -152,7 +155,7 @@ def _labour_and_channel(model: EcosystemModel) -> dict[str, float]:
         ("merchants", "merchant"),
         ("platform", "platform"),
     ):
-        out[f"{name}_profit_share"] = gains[key] / total if total > 0 else float("nan")
+        out[f"{name}_profit_share"] = gains[key] / total if total > 0 else 0.0
     out["iot_order_share"] = _ratio(t["iot_orders"], t["orders"])
     # ring buffers: rotate so that weeks are contiguous days
     shift = -(model.day % model.demand_hist.size) - 1
@@ -206,5 +209,5 @@ def collect(model: EcosystemModel) -> dict[str, float]:
         gmv_p = model.platforms.gmv_today
         for p, plat in enumerate(model.config.platforms):
             total = float(gmv_p.sum())
-            out[f"platform_share_{plat.name}"] = float(gmv_p[p]) / total if total > 0 else np.nan
+            out[f"platform_share_{plat.name}"] = float(gmv_p[p]) / total if total > 0 else 0.0
     return out

@@ -99,7 +99,7 @@ def read_yaml(path: str | Path, what: str = "file") -> tuple[Any, str]:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     try:
         stream = io.StringIO(text)
-        stream.name = str(path)  # type: ignore[misc]  # so YAML's messages name the file
+        stream.name = str(path)  # so that YAML's messages name the file
         data = yaml.load(stream, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None

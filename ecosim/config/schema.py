@@ -51,7 +51,7 @@ def P(
     extra: dict[str, Any] = {"unit": unit}
     if schedulable:
         extra["schedulable"] = True
-    return Field(default, description=description, json_schema_extra=extra, **bounds)  # type: ignore[arg-type]
+    return Field(default, description=description, json_schema_extra=extra, **bounds)
 
 
 #: Names of categories and platforms: they end up in metric names, column names and file names.
@@ -186,8 +186,10 @@ class ConsumersConfig(_Section):
         0.15,
         "share of reference price",
         "Logit scale mu of the taste shock, as a share of the category's reference price "
-        "(the price coefficient is 1/mu).",
-        ge=0.001,
+        "(the price coefficient is 1/mu). At least 0.02: below it choice is all but "
+        "deterministic, one store takes a whole market and the logit best-response price "
+        "(unit cost plus mu / (1 - share)) diverges.",
+        ge=0.02,
         le=5,
         schedulable=True,
     )
@@ -646,8 +648,9 @@ class PlatformConfig(_Section):
     bayesian_prior_weight: float = P(
         10.0,
         "ratings",
-        "Pseudo-ratings at the platform mean in the Bayesian average.",
-        ge=0,
+        "Pseudo-ratings at the platform mean in the Bayesian average (at least one, so a "
+        "store without ratings shows the mean; without shrinkage use reputation_rule: average).",
+        ge=1,
         le=10_000,
         schedulable=True,
     )
