@@ -250,24 +250,30 @@ def test_every_number_has_a_finite_closed_range():
 
 # --------------------------------------------------------------------------- 6. demand
 @pytest.mark.parametrize(
-    ("categories", "key"),
+    "categories",
     [
-        (
-            "  - {name: a, kind: consumable, consumption_rate: 0}\n"
-            "  - {name: b, kind: durable, need_rate: 0}\n",
-            "categories.0.consumption_rate",
-        ),
-        (
-            "  - {name: a, kind: consumable}\n  - {name: b, kind: durable, need_rate: 0}\n",
-            "categories.1.need_rate",
-        ),
+        "  - {name: a, kind: consumable, consumption_rate: 0}\n"
+        "  - {name: b, kind: durable, need_rate: 0}\n",
+        "  - {name: a, kind: durable, need_rate: 0}\n",
+        "  - {name: a, kind: consumable, consumption_rate: 0}\n",
     ],
+    ids=["all-zero", "one-durable", "one-consumable"],
 )
-def test_a_category_without_demand_is_refused(tmp_path, categories, key):
+def test_zero_total_demand_is_refused(tmp_path, categories):
     (tmp_path / "d.yaml").write_text(f"base: {BASELINE}\ncategories:\n{categories}")
     out = tmp_path / "out"
     res = _cli("run", "d.yaml", "--out", str(out), cwd=tmp_path)
-    _refused(res, "d.yaml", f"key '{key}'", "must be positive", out=out)
+    _refused(res, "d.yaml", "key 'categories'", "no category has any demand", out=out)
+
+
+def test_a_category_without_demand_beside_others_runs():
+    """A zero rate is allowed where other categories have demand (documented in the field)."""
+    from ecosim import EcosystemModel
+
+    overrides = {"consumers.n": 200, "merchants.n_initial": 15, "categories.0.consumption_rate": 0}
+    model = EcosystemModel(load_config(BASELINE, overrides), rng=2)
+    model.run(5)
+    assert model.timeseries()["gmv"].notna().all()
 
 
 # --------------------------------------------------------------------------- 11. messages

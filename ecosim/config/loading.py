@@ -15,7 +15,7 @@ import difflib
 import hashlib
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -238,7 +238,7 @@ def _describe_error(source: str, err: Mapping[str, Any]) -> str:
     return f"{source}: key '{loc}': {problem} (got {err.get('input')!r})"
 
 
-def _blame(loc: tuple, overrides: list[tuple[str, str, Any]], source: str) -> str:
+def _blame(loc: tuple, overrides: Sequence[tuple[str, str, Any]], source: str) -> str:
     """The override that set the key at ``loc`` (or a key under it), else the file."""
     dotted = ".".join(str(p) for p in loc)
     for label, key, _ in reversed(overrides):
@@ -248,7 +248,7 @@ def _blame(loc: tuple, overrides: list[tuple[str, str, Any]], source: str) -> st
 
 
 def validate_config(
-    data: dict, source: str = "<config>", overrides: list[tuple[str, str, Any]] = ()
+    data: dict, source: str = "<config>", overrides: Sequence[tuple[str, str, Any]] = ()
 ) -> EcosimConfig:
     """Validate plain data against the schema, raising :class:`ConfigError` on any problem.
 
@@ -261,9 +261,7 @@ def validate_config(
     try:
         return EcosimConfig.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            _describe_error(_blame(e["loc"], list(overrides), source), e) for e in exc.errors()
-        ]
+        problems = [_describe_error(_blame(e["loc"], overrides, source), e) for e in exc.errors()]
         raise ConfigError("\n".join(problems)) from None
 
 

@@ -116,12 +116,18 @@ class CategoryConfig(_Section):
         60.0, "RMB/unit", "Manufacturers' production cost per unit.", ge=0.05, le=1e6
     )
     consumption_rate: float = P(
-        0.05, "units/day", "Mean household consumption of a consumable.", ge=0, le=10
+        0.05,
+        "units/day",
+        "Mean household consumption of a consumable (0: nobody buys it; at least one category "
+        "of the config needs a positive rate).",
+        ge=0,
+        le=10,
     )
     need_rate: float = P(
         0.01,
         "1/day",
-        "Mean daily probability a household needs a durable.",
+        "Mean daily probability a household needs a durable (0: nobody buys it; at least one "
+        "category of the config needs a positive rate).",
         ge=0,
         le=1,
         schedulable=True,
@@ -933,14 +939,16 @@ class EcosimConfig(_Section):
         pnames = [p.name for p in self.platforms]
         if len(set(pnames)) != len(pnames):
             raise ValueError(f"platform names must be unique, got {pnames}")
-        for i, c in enumerate(self.categories):
-            rate = "consumption_rate" if c.kind == "consumable" else "need_rate"
-            if getattr(c, rate) <= 0:
-                raise ValueError(
-                    f"key 'categories.{i}.{rate}': category {c.name!r} is {c.kind}, so its "
-                    f"{rate} must be positive (a category nobody buys has no market; leave "
-                    "it out instead)"
-                )
+        rates = [
+            c.consumption_rate if c.kind == "consumable" else c.need_rate for c in self.categories
+        ]
+        if max(rates) <= 0:
+            raise ValueError(
+                "key 'categories': no category has any demand (every consumable's "
+                "consumption_rate and every durable's need_rate is 0); give at least one a "
+                "positive rate"
+            )
+        for c in self.categories:
             if c.unit_cost >= c.reference_price:
                 raise ValueError(
                     f"category {c.name!r}: unit_cost {c.unit_cost} must be below "
