@@ -871,7 +871,13 @@ class LabourConfig(_Section):
 
 class OfflineConfig(_Section):
     markup: float = P(
-        0.45, "share of unit cost", "Offline retail markup (higher operating cost).", ge=0, le=10
+        0.45,
+        "share of unit cost",
+        "Offline retail markup (higher operating cost). At most 3 (a price four times the unit "
+        "cost): above it offline retail stops being an outside option, a lone online store "
+        "holds its whole market and its logit best-response price diverges.",
+        ge=0,
+        le=3,
     )
     quality: float = P(
         0.0,
