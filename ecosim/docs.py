@@ -1,6 +1,6 @@
 """Generated parts of ``docs/model.md``: the parameter and metric tables, and their check.
 
-The tables are generated from the schema (:mod:`ecosim.config`) and from
+The tables are generated from the schema (rows from :mod:`ecosim.config.listing`) and from
 :data:`ecosim.metrics.METRICS`, never written by hand; ``docs/model.md`` holds a copy of each
 between markers, and :func:`check_docs` reports where the file has gone stale (a parameter
 key or metric name missing, or a generated block that differs from what the generators print
@@ -16,15 +16,12 @@ Example:
 from __future__ import annotations
 
 import re
-import typing
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel
-
-from ecosim.config import EcosimConfig, list_parameters
+from ecosim.config import EcosimConfig, default_categories, list_parameters
+from ecosim.config.listing import SchemaRow, format_number, schema_keys, schema_rows
+from ecosim.config.walk import INDEX
 from ecosim.metrics import METRICS
 
 __all__ = [
@@ -42,129 +39,6 @@ __all__ = [
 
 PARAMS_MARKERS = ("<!-- params:start -->", "<!-- params:end -->")
 METRICS_MARKERS = ("<!-- metrics:start -->", "<!-- metrics:end -->")
-INDEX = "<i>"  # stands for a list position in generic keys: ``platforms.<i>.escrow``
-
-
-@dataclass(frozen=True)
-class SchemaRow:
-    """One leaf parameter of the schema, for documentation.
-
-    Attributes:
-        section: top-level section (``consumers``, ...; ``(top level)`` for root fields).
-        key: dotted key; list positions are ``<i>`` unless a config expanded them.
-        default: the schema default (for list items: of an item written without the key).
-        unit, range, description: from the field's documentation and bounds.
-        value: the value in a given config (``None`` when no config was given).
-    """
-
-    section: str
-    key: str
-    default: Any
-    unit: str
-    range: str
-    description: str
-    value: Any = None
-
-
-# --------------------------------------------------------------------------- schema walk
-def _model_class(annotation: Any) -> type[BaseModel] | None:
-    return (
-        annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
-    )
-
-
-def _list_item_class(annotation: Any) -> type[BaseModel] | None:
-    if typing.get_origin(annotation) is list:
-        (arg,) = typing.get_args(annotation) or (None,)
-        return _model_class(arg)
-    return None
-
-
-def _range(field: Any) -> str:
-    """Admissible values of a field: an interval from its bounds, or its choices."""
-    ann = field.annotation
-    if typing.get_origin(ann) is Literal:
-        return " \\| ".join(f"`{a}`" for a in typing.get_args(ann))
-    if ann is bool:
-        return "true \\| false"
-    if ann is str:
-        return "text"
-    if ann is Any or ann is None:
-        return "any (checked against the target key)"
-    lo, lo_open, hi, hi_open = None, False, None, False
-    for m in field.metadata:
-        if getattr(m, "ge", None) is not None:
-            lo, lo_open = m.ge, False
-        if getattr(m, "gt", None) is not None:
-            lo, lo_open = m.gt, True
-        if getattr(m, "le", None) is not None:
-            hi, hi_open = m.le, False
-        if getattr(m, "lt", None) is not None:
-            hi, hi_open = m.lt, True
-    if lo is None and hi is None:
-        return "any" if ann is not int else "any integer"
-    left = "(-inf" if lo is None else ("(" if lo_open else "[") + _num(lo)
-    right = "inf)" if hi is None else _num(hi) + (")" if hi_open else "]")
-    return f"{left}, {right}"
-
-
-def _num(x: Any) -> str:
-    """A number as short as it can be written exactly enough (6 significant digits)."""
-    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
-        x = int(x)
-    if isinstance(x, int):
-        if abs(x) >= 1_000_000 and x % 10 ** (len(str(abs(x))) - 1) == 0:
-            return f"1e{len(str(abs(x))) - 1}" if abs(x) == 10 ** (len(str(abs(x))) - 1) else str(x)
-        return str(x)
-    return f"{x:.6g}"
-
-
-def _walk(
-    cls: type[BaseModel], default: BaseModel | None, prefix: str, section: str, obj: Any
-) -> Iterator[SchemaRow]:
-    """Rows of every leaf under ``cls``; ``default`` is the instance defaults come from,
-    ``obj`` the config instance values come from (or None)."""
-    for name, field in cls.model_fields.items():
-        key = prefix + name
-        sec = section or name
-        sub = _model_class(field.annotation)
-        item = _list_item_class(field.annotation)
-        dflt = getattr(default, name) if default is not None else field.get_default()
-        val = getattr(obj, name) if obj is not None else None
-        if sub is not None:
-            yield from _walk(sub, dflt, key + ".", sec, val)
-        elif item is not None:
-            if obj is None:
-                yield from _walk(item, item(), f"{key}.{INDEX}.", sec, None)
-            else:
-                for i, entry in enumerate(val):
-                    yield from _walk(item, item(), f"{key}.{i}.", sec, entry)
-        else:
-            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-            yield SchemaRow(
-                section=section or "(top level)",
-                key=key,
-                default=dflt,
-                unit=str(extra.get("unit", "-")),
-                range=_range(field),
-                description=field.description or "",
-                value=val,
-            )
-
-
-def schema_rows(config: EcosimConfig | None = None) -> list[SchemaRow]:
-    """Every leaf parameter of the schema, in schema order.
-
-    Without a config, list sections (categories, platforms, schedule) give one generic row
-    per field (``platforms.<i>.escrow``); with one, a row per entry of its lists, and each row
-    carries the config's value.
-    """
-    return list(_walk(EcosimConfig, EcosimConfig(), "", "", config))
-
-
-def schema_keys() -> list[str]:
-    """Every generic dotted key of the schema (list positions written ``<i>``)."""
-    return [r.key for r in schema_rows()]
 
 
 # --------------------------------------------------------------------------- markdown
@@ -174,7 +48,7 @@ def _cell(x: Any) -> str:
     if x is None:
         return "-"
     if isinstance(x, float | int):
-        return _num(x)
+        return format_number(x)
     if isinstance(x, list):
         return "[" + ", ".join(_cell(v) for v in x) + "]"
     return str(x).replace("|", "\\|")
@@ -197,7 +71,7 @@ _SECTION_TITLES = {
 
 
 def _default_categories_table() -> str:
-    cats = EcosimConfig().categories
+    cats = default_categories()
     fields = list(type(cats[0]).model_fields)
     lines = [
         "Built-in categories (used when a config has no `categories` list):",
@@ -238,7 +112,8 @@ def params_markdown(config: EcosimConfig | None = None) -> str:
             cells = [f"`{r.key}`", _cell(r.default)]
             if config is not None:
                 cells.append(_cell(r.value))
-            cells += [_cell(r.unit), r.range, _cell(r.description)]
+            note = " *Schedulable.*" if r.schedulable else ""
+            cells += [_cell(r.unit), r.range, _cell(r.description) + note]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
         if section == "categories" and config is None:

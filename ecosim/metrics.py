@@ -63,7 +63,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "manufacturer_profit_share": (
         "share",
         "manufacturers' wholesale margin on units sold to stores / (that + stores' profit + "
-        "platform's profit), 10-day moving averages, a loss counted as zero",
+        "platform's profit), 10-day moving averages, a loss counted as zero; all three 0 "
+        "while no level has a positive profit",
     ),
     "merchant_profit_share": ("share", "stores' share of the same profit total"),
     "platform_profit_share": ("share", "platform's share of the same profit total"),
@@ -71,7 +72,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "bullwhip_ratio": (
         "ratio",
         "var(weekly units stores order upstream, before rationing) / "
-        "var(weekly online units demanded), last 91 days",
+        "var(weekly online units demanded), last 91 days; 0 while weekly demand has not "
+        "varied (the ratio is undefined then)",
     ),
     "services_revenue": ("RMB/day", "payments of stores to service providers today"),
 }
@@ -110,7 +112,7 @@ def grouped_concentration(sales: np.ndarray, groups: np.ndarray, k: int = 4) -> 
 
 
 def bullwhip_ratio(upstream: np.ndarray, demand: np.ndarray, period: int = 1) -> float:
-    """Variance of orders upstream over variance of consumer demand (NaN if demand is flat).
+    """Variance of orders upstream over variance of consumer demand (0 if demand is flat).
 
     Both series are first summed over blocks of ``period`` days, so a periodic review (orders
     every few days) is not mistaken for amplification.
@@ -119,7 +121,8 @@ def bullwhip_ratio(upstream: np.ndarray, demand: np.ndarray, period: int = 1) ->
     up = upstream[:n].reshape(-1, period).sum(axis=1)
     dem = demand[:n].reshape(-1, period).sum(axis=1)
     vd = float(np.var(dem))
-    return float(np.var(up)) / vd if vd > 0 else float("nan")
+    # Flat demand leaves the ratio undefined; 0 keeps every daily metric a finite number.
+    return float(np.var(up)) / vd if vd > 0 else 0.0
 
 
 def ratio(a: float, b: float) -> float:

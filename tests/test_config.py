@@ -58,3 +58,26 @@ def test_every_parameter_is_documented_with_a_unit():
     assert all(p.description and p.unit for p in params)
     keys = {p.key for p in params}
     assert {"consumers.n", "platforms.0.mall.deposit", "categories.4.need_rate"} <= keys
+
+
+def test_the_apps_live_rules_are_schedulable_keys():
+    """The app changes these while the model runs, as a schedule would: the schema must agree
+    that the model reads them every day."""
+    from ecosim.config import EcosimConfig
+    from ecosim.config.walk import field_extra, schema_field
+    from ecosim.viz.controls import RULES
+
+    keys = [control.key for control in RULES.values()]
+    assert keys
+    for key in keys:
+        assert field_extra(schema_field(EcosimConfig, key)).get("schedulable"), key
+
+
+def test_schema_walk_is_the_one_behind_params_and_docs():
+    """``ecosim params`` and the docs rows list the same keys, from the same walk."""
+    from ecosim.config import EcosimConfig, schema_rows, walk_schema
+
+    config = load_config("configs/scenarios/two_platforms.yaml")
+    walked = [leaf.key for leaf in walk_schema(EcosimConfig, config)]
+    assert [p.key for p in list_parameters(config)] == walked
+    assert [r.key for r in schema_rows(config)] == [k for k in walked if k != "schedule"]

@@ -14,7 +14,7 @@ import sys
 
 from ecosim.bench import LADDER, Scale, bench, default_config, format_report, scaled_merchants
 from ecosim.commands import add_set_option
-from ecosim.config import ConfigError
+from ecosim.config import ConfigError, load_config, validate_value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,10 +64,11 @@ def run(args: argparse.Namespace) -> int:
     if args.reference_days < 0:
         raise ConfigError(f"--reference-days: must be at least 0, got {args.reference_days}")
     config = args.config or default_config()
-    if config is not None:
-        from ecosim.config import load_config
-
-        load_config(config, args.set)  # a bad file or key is refused before any run (exit 2)
+    # A bad file, key or seed is refused before any run (exit 2).
+    loaded = load_config(config, args.set)
+    for option, key, value in (("--seed", "seed", args.seed), ("--days", "steps", args.days)):
+        if value is not None:
+            validate_value(loaded, key, value, option)
     if args.consumers is None:
         consumers = list(LADDER)
         merchants = [args.merchants or scaled_merchants(n) for n in consumers]

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from ecosim.commands import add_set_option
-from ecosim.config import config_hash, load_config
+from ecosim.config import config_hash, load_config, validate_value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,10 +38,10 @@ def summarize(frame, last: int = 30) -> dict[str, dict[str, float]]:
 def run(args: argparse.Namespace) -> int:
     """Validate everything first, simulate, then write the outputs (each file atomically)."""
     config = load_config(args.config, args.set)  # ConfigError -> exit 2, nothing written
-    if args.steps is not None and args.steps < 1:
-        from ecosim.config import ConfigError
-
-        raise ConfigError(f"--steps: must be at least 1, got {args.steps}")
+    # Command-line values obey the schema's ranges, like the config's own.
+    for option, key in (("--steps", "steps"), ("--seed", "seed")):
+        if getattr(args, key) is not None:
+            validate_value(config, key, getattr(args, key), option)
     from rich.console import Console
     from rich.table import Table
 

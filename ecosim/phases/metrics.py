@@ -41,7 +41,7 @@ def _labour_and_channel(state: State) -> dict[str, float]:
         ("merchants", "merchant"),
         ("platform", "platform"),
     ):
-        out[f"{name}_profit_share"] = gains[key] / total if total > 0 else float("nan")
+        out[f"{name}_profit_share"] = gains[key] / total if total > 0 else 0.0
     out["iot_order_share"] = ratio(t["iot_orders"], t["orders"])
     # ring buffers: rotate so that weeks are contiguous days
     shift = -(state.day % state.demand_hist.size) - 1
@@ -93,7 +93,7 @@ def collect(state: State) -> dict[str, float]:
         gmv_p = state.platforms.gmv_today
         for p, plat in enumerate(state.config.platforms):
             total = float(gmv_p.sum())
-            out[f"platform_share_{plat.name}"] = float(gmv_p[p]) / total if total > 0 else np.nan
+            out[f"platform_share_{plat.name}"] = float(gmv_p[p]) / total if total > 0 else 0.0
     return out
 
 

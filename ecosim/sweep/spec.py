@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ecosim.config import (
@@ -33,6 +32,7 @@ from ecosim.config import (
     get_dotted,
     list_parameters,
     load_config,
+    read_yaml,
     validate_config,
 )
 
@@ -395,11 +395,5 @@ def load_sweep_file(path: str | Path) -> SweepFile:
         ConfigError: naming the file, the key and the problem.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: file not found")
-    text = path.read_text()
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    data, text = read_yaml(path)  # the configs' reader: encoding, duplicate keys, folders
     return parse_sweep(data if data is not None else {}, path, text)

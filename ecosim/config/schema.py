@@ -1,0 +1,995 @@
+"""The configuration schema: every section of the YAML file as a typed, documented model.
+
+Every field carries a unit, a range and a description (``ecosim params CONFIG`` lists them, and
+the parameter tables of ``docs/model.md`` are generated from them). Loading files is
+:mod:`ecosim.config.loading`'s job, listing :mod:`ecosim.config.listing`'s.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ecosim.config.walk import field_extra, get_dotted, schema_field
+
+__all__ = [
+    "NAME_PATTERN",
+    "CategoryConfig",
+    "ConsumersConfig",
+    "EcosimConfig",
+    "LabourConfig",
+    "LogisticsConfig",
+    "ManufacturersConfig",
+    "MerchantsConfig",
+    "OfflineConfig",
+    "P",
+    "PlatformConfig",
+    "RankingConfig",
+    "RegionsConfig",
+    "RuleChange",
+    "ServicesConfig",
+    "TierConfig",
+    "default_categories",
+]
+
+
+def P(
+    default: Any, unit: str, description: str, *, schedulable: bool = False, **bounds: Any
+) -> Any:
+    """A documented schema field: default value, unit and description, plus pydantic bounds.
+
+    Args:
+        default: the default value.
+        unit: the unit shown in ``ecosim params`` and the docs.
+        description: what the value means (and, for numbers, why its range is what it is).
+        schedulable: the model reads the value every day, so a ``schedule:`` entry can change
+            it mid-run; start-up-only values (population sizes, initial states) cannot.
+        **bounds: pydantic constraints (``ge``, ``le``, ...).
+    """
+    extra: dict[str, Any] = {"unit": unit}
+    if schedulable:
+        extra["schedulable"] = True
+    return Field(default, description=description, json_schema_extra=extra, **bounds)
+
+
+#: Names of categories and platforms: they end up in metric names, column names and file names.
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+
+
+def _usable_name(name: str) -> str:
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise ValueError(
+            f"name {name!r} is not usable: it must start with a letter and hold only letters, "
+            "digits and underscores (it becomes part of metric and file names)"
+        )
+    return name
+
+
+Name = Annotated[str, AfterValidator(_usable_name)]
+
+
+class _Section(BaseModel):
+    # Every number is finite: nan and inf are refused before any range check.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+
+# --------------------------------------------------------------------------- sections
+class RegionsConfig(_Section):
+    n_urban: int = P(2, "regions", "Number of urban regions (cities).", ge=1, le=50)
+    n_rural: int = P(3, "regions", "Number of rural regions.", ge=0, le=50)
+    urban_population_share: float = P(
+        0.6, "share", "Share of households living in urban regions.", ge=0.0, le=1.0
+    )
+    map_size_km: float = P(
+        1500.0, "km", "Side of the square on which region centres are placed.", ge=10, le=10000
+    )
+    merchant_urban_share: float = P(
+        0.85,
+        "share",
+        "Share of merchants located in urban regions.",
+        ge=0.0,
+        le=1.0,
+        schedulable=True,
+    )
+
+
+class CategoryConfig(_Section):
+    name: Name = P(
+        "goods",
+        "-",
+        "Category name (unique): a letter, then letters, digits or underscores.",
+    )
+    kind: Literal["consumable", "durable"] = P(
+        "consumable", "-", "Consumables deplete a home stock; durable needs arrive at random."
+    )
+    reference_price: float = P(
+        100.0,
+        "RMB/unit",
+        "Typical retail price; sets the money scale of utilities.",
+        ge=0.1,
+        le=1e6,
+        schedulable=True,
+    )
+    unit_cost: float = P(
+        60.0, "RMB/unit", "Manufacturers' production cost per unit.", ge=0.05, le=1e6
+    )
+    consumption_rate: float = P(
+        0.05,
+        "units/day",
+        "Mean household consumption of a consumable (0: nobody buys it; at least one category "
+        "of the config needs a positive rate).",
+        ge=0,
+        le=10,
+    )
+    need_rate: float = P(
+        0.01,
+        "1/day",
+        "Mean daily probability a household needs a durable (0: nobody buys it; at least one "
+        "category of the config needs a positive rate).",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    quality_mean: float = P(
+        0.7, "quality (0..1)", "Mean true product quality.", ge=0, le=1, schedulable=True
+    )
+    quality_sd: float = P(
+        0.1, "quality (0..1)", "Spread of product quality.", ge=0, le=0.5, schedulable=True
+    )
+    iot_eligible: bool = P(
+        False, "-", "A smart device (washer, purifier, coffee machine) can reorder it."
+    )
+
+
+def default_categories() -> list[CategoryConfig]:
+    """The built-in product categories, used when a config has no ``categories`` list."""
+    return [
+        CategoryConfig(
+            name="detergent",
+            kind="consumable",
+            reference_price=40,
+            unit_cost=22,
+            consumption_rate=1 / 20,
+            iot_eligible=True,
+        ),
+        CategoryConfig(
+            name="air_filter",
+            kind="consumable",
+            reference_price=120,
+            unit_cost=60,
+            consumption_rate=1 / 60,
+            iot_eligible=True,
+        ),
+        CategoryConfig(
+            name="coffee_pods",
+            kind="consumable",
+            reference_price=60,
+            unit_cost=30,
+            consumption_rate=1 / 15,
+            iot_eligible=True,
+        ),
+        CategoryConfig(
+            name="apparel", kind="durable", reference_price=150, unit_cost=70, need_rate=1 / 30
+        ),
+        CategoryConfig(
+            name="electronics",
+            kind="durable",
+            reference_price=800,
+            unit_cost=560,
+            need_rate=1 / 200,
+            quality_mean=0.75,
+        ),
+    ]
+
+
+class ConsumersConfig(_Section):
+    n: int = P(
+        10_000, "households", "Number of households (each also one worker).", ge=1, le=10_000_000
+    )
+    logit_scale: float = P(
+        0.15,
+        "share of reference price",
+        "Logit scale mu of the taste shock, as a share of the category's reference price "
+        "(the price coefficient is 1/mu). At least 0.02: below it choice is all but "
+        "deterministic, one store takes a whole market and the logit best-response price "
+        "(unit cost plus mu / (1 - share)) diverges.",
+        ge=0.02,
+        le=5,
+        schedulable=True,
+    )
+    price_sensitivity_sd: float = P(
+        0.3, "log-sd", "Household heterogeneity of price sensitivity (lognormal sigma).", ge=0, le=2
+    )
+    quality_weight: float = P(
+        1.0,
+        "share of reference price per quality unit",
+        "Willingness to pay for one unit of expected quality.",
+        ge=0,
+        le=10,
+        schedulable=True,
+    )
+    delivery_weight: float = P(
+        0.03,
+        "share of reference price per day",
+        "Disutility of one day of delivery wait.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    trust_weight: float = P(
+        1.0,
+        "-",
+        "Weight on the expected loss from fraud (1 = risk neutral).",
+        ge=0,
+        le=10,
+        schedulable=True,
+    )
+    initial_trust: float = P(0.8, "probability", "Initial trust in online sellers.", ge=0, le=1)
+    trust_learning_rate: float = P(
+        0.05,
+        "1/order",
+        "Weight of the latest online experience in trust.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    offline_preference: float = P(
+        1.0,
+        "logit units (mu)",
+        "Utility of buying offline relative to a neutral online listing (touch, no wait).",
+        ge=-20,
+        le=20,
+        schedulable=True,
+    )
+    consideration_set: int = P(
+        8, "listings", "Listings a shopper considers.", ge=1, le=100, schedulable=True
+    )
+    consideration_pool: int = P(
+        40,
+        "ranks",
+        "Top ranks from which the considered listings are drawn.",
+        ge=1,
+        le=1000,
+        schedulable=True,
+    )
+    position_decay: float = P(
+        0.08,
+        "1/rank",
+        "Decay of the chance to look at a listing with its rank.",
+        ge=0,
+        le=5,
+        schedulable=True,
+    )
+    multihoming_share: float = P(
+        0.3, "share", "Share of households that shop on every platform.", ge=0, le=1
+    )
+    platform_switch_rate: float = P(
+        0.01,
+        "probability per search",
+        "Chance a single-homing household reconsiders its platform when it shops, picking by "
+        "logit over the platforms' offers (so platforms can win or lose households).",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    reorder_point_days: float = P(
+        3.0,
+        "days",
+        "A consumable is reordered when home stock covers this many days.",
+        ge=0,
+        le=60,
+        schedulable=True,
+    )
+    pack_days_sd: float = P(
+        0.2,
+        "log-sd",
+        "Household heterogeneity in consumption rates (lognormal sigma).",
+        ge=0,
+        le=2,
+    )
+    rating_prob: float = P(
+        0.3, "probability", "Chance a buyer leaves a rating.", ge=0, le=1, schedulable=True
+    )
+    dispute_prob: float = P(
+        0.6,
+        "probability",
+        "Chance a dissatisfied buyer opens a dispute.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    satisfaction_tolerance: float = P(
+        0.1,
+        "quality units",
+        "Shortfall of true below listed quality a buyer tolerates.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    initial_cash_days: float = P(
+        30.0, "days of income", "Initial household cash holdings.", ge=0, le=3650
+    )
+    income_spending_elasticity: float = P(
+        1.0,
+        "-",
+        "Elasticity of durable purchases to household income.",
+        ge=0,
+        le=3,
+        schedulable=True,
+    )
+    iot_adoption: float = P(
+        0.0,
+        "share",
+        "Share of households owning a smart device for each IoT-eligible category.",
+        ge=0,
+        le=1,
+    )
+    iot_threshold_days: float = P(
+        5.0,
+        "days",
+        "A device reorders when its consumable covers this many days.",
+        ge=0,
+        le=60,
+        schedulable=True,
+    )
+    iot_opt_out_prob: float = P(
+        0.3,
+        "probability",
+        "Chance an owner switches auto-reorder off after a bad delivery.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+
+
+class MerchantsConfig(_Section):
+    n_initial: int = P(
+        200,
+        "merchants",
+        "Merchants at the start (spread over categories). At most 10^5, the largest size that "
+        "runs at a practical speed: with the default 10^4 households, 5 days take about 3.5 s "
+        "at 10^5 stores and 0.6 s at 2x10^4 (one core; 31 s at 3x10^5, 133 s at 10^6).",
+        ge=1,
+        le=100_000,
+    )
+    mall_share: float = P(
+        0.3, "share", "Share of merchants in the mall (B2C) tier.", ge=0, le=1, schedulable=True
+    )
+    opportunistic_share: float = P(
+        0.1,
+        "share",
+        "Share of merchants (and entrants) that are opportunistic.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    multihoming_share: float = P(
+        0.2,
+        "share",
+        "Share of merchants listed on every platform (with two or more).",
+        ge=0,
+        le=1,
+    )
+    quality_gap: float = P(
+        0.3,
+        "quality units",
+        "Opportunists ship this much below the quality they list.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    cost_saving_per_quality: float = P(
+        1.5,
+        "share of unit cost per quality unit",
+        "Cost an opportunist saves per unit of quality it withholds (capped at 90% of the cost).",
+        ge=0,
+        le=10,
+        schedulable=True,
+    )
+    fake_reviews_per_day: float = P(
+        0.5,
+        "reviews/day",
+        "Fake five-star reviews an opportunist buys per day.",
+        ge=0,
+        le=100,
+        schedulable=True,
+    )
+    fake_review_cost: float = P(
+        3.0, "RMB/review", "Price of one fake review.", ge=0, le=1000, schedulable=True
+    )
+    initial_markup: float = P(
+        0.3, "share of cost", "Initial markup over wholesale price.", ge=0, le=10
+    )
+    pricing: Literal["fixed", "best_response", "adaptive"] = P(
+        "best_response",
+        "-",
+        "fixed: keep the initial markup; best_response: logit best response to rivals' prices "
+        "(damped); adaptive: hill-climb on realised profit.",
+        schedulable=True,
+    )
+    price_adjust_rate: float = P(
+        0.3,
+        "share",
+        "Damping of price updates towards the target price.",
+        ge=0.001,
+        le=1,
+        schedulable=True,
+    )
+    price_update_interval: int = P(
+        7, "days", "Days between price reviews.", ge=1, le=365, schedulable=True
+    )
+    ad_bid_share: float = P(
+        0.05,
+        "share of unit margin",
+        "Bid per click as a share of the merchant's unit margin (0 = no ads).",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    fixed_cost: float = P(
+        30.0, "RMB/day", "Non-staff operating cost of a store.", ge=0, le=1e6, schedulable=True
+    )
+    initial_cash: float = P(
+        20_000.0, "RMB", "Cash a merchant starts with.", ge=0, le=1e9, schedulable=True
+    )
+    outside_option: float = P(
+        20.0,
+        "RMB/day",
+        "Daily profit a potential merchant forgoes by opening a store.",
+        ge=0,
+        le=1e6,
+        schedulable=True,
+    )
+    entry_rate: float = P(
+        0.2,
+        "entrants/day per 10,000 households",
+        "Potential entrants per day per platform and category, in proportion to the population "
+        "(a market ten times as large draws ten times as many).",
+        ge=0,
+        le=100,
+        schedulable=True,
+    )
+    exit_window: int = P(
+        60,
+        "days",
+        "Window over which sustained losses lead to exit.",
+        ge=1,
+        le=120,
+        schedulable=True,
+    )
+    forecast_window: int = P(
+        14, "days", "Moving-average window of the demand forecast.", ge=1, le=120, schedulable=True
+    )
+    order_up_to_days: float = P(
+        10.0,
+        "days of demand",
+        "Inventory position targeted on reorder (beyond lead time).",
+        ge=0,
+        le=365,
+        schedulable=True,
+    )
+    review_period: int = P(
+        3, "days", "Days between inventory reviews.", ge=1, le=365, schedulable=True
+    )
+    holding_cost_rate: float = P(
+        0.0005,
+        "share of unit cost per day",
+        "Cost of holding one unit in stock.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    initial_stock_days: float = P(
+        14.0, "days of demand", "Initial inventory of a merchant.", ge=0, le=365, schedulable=True
+    )
+
+
+class ManufacturersConfig(_Section):
+    per_category: int = P(4, "firms", "Manufacturers per category.", ge=1, le=1000)
+    initial_wholesale_markup: float = P(
+        0.15, "share of unit cost", "Wholesale markup before the first negotiation.", ge=0, le=10
+    )
+    cost_sd: float = P(0.05, "log-sd", "Spread of unit costs across manufacturers.", ge=0, le=1)
+    lead_time: int = P(
+        3, "days", "Days from a merchant's order to its arrival.", ge=0, le=120, schedulable=True
+    )
+    capacity_days: float = P(
+        3.0,
+        "x expected daily demand",
+        "Production capacity relative to expected demand.",
+        ge=0.01,
+        le=1000,
+    )
+    bargaining_weight: float = P(
+        0.5, "0..1", "Manufacturer's Nash bargaining weight lambda.", ge=0, le=1, schedulable=True
+    )
+    renegotiation_interval: int = P(
+        90, "days", "Days between contract renegotiations.", ge=1, le=3650, schedulable=True
+    )
+    flagship_store: bool = P(
+        False,
+        "-",
+        "Manufacturers may open a flagship store and sell direct on the platform.",
+        schedulable=True,
+    )
+    direct_threshold: float = P(
+        1.2,
+        "ratio",
+        "Go direct when expected direct margin exceeds wholesale margin by this.",
+        ge=0.01,
+        le=100,
+        schedulable=True,
+    )
+    iot_lock_in: float = P(
+        0.5,
+        "0..1",
+        "How firmly a maker's smart devices tie their owners' reorders to it: the share of the "
+        "device-placed orders of a store the maker keeps if their contract breaks (its "
+        "outside option in bargaining); the store loses them either way.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    data_service_uptake: float = P(
+        0.5, "share", "Share of manufacturers buying the platform's data service.", ge=0, le=1
+    )
+    forecast_gain_from_data: float = P(
+        0.5,
+        "0..1",
+        "Cut in the demand-forecast noise of stores supplied by a manufacturer that buys the "
+        "platform's usage data (half of it, plus half scaled by the store's device-order share).",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+
+
+class TierConfig(_Section):
+    commission_rate: float = P(
+        0.0, "share of price", "Commission on each sale.", ge=0, le=0.9, schedulable=True
+    )
+    annual_fee: float = P(
+        0.0,
+        "RMB/year",
+        "Annual listing fee (charged daily pro rata).",
+        ge=0,
+        le=1e8,
+        schedulable=True,
+    )
+    deposit: float = P(
+        0.0,
+        "RMB",
+        "Deposit held by the platform, forfeited for misconduct.",
+        ge=0,
+        le=1e8,
+        schedulable=True,
+    )
+    payment_fee: float = P(
+        0.006, "share of price", "Payment processing fee.", ge=0, le=0.2, schedulable=True
+    )
+
+
+class RankingConfig(_Section):
+    relevance: float = P(
+        1.0,
+        "-",
+        "Weight of listing relevance (a fixed listing trait).",
+        ge=0,
+        le=100,
+        schedulable=True,
+    )
+    reputation: float = P(
+        2.0, "-", "Weight of the displayed rating.", ge=0, le=100, schedulable=True
+    )
+    sales: float = P(0.5, "-", "Weight of log recent sales.", ge=0, le=100, schedulable=True)
+    price: float = P(
+        1.0,
+        "-",
+        "Weight of (negative) price relative to reference.",
+        ge=0,
+        le=100,
+        schedulable=True,
+    )
+    ad_bid: float = P(
+        0.5, "-", "Weight of the ad bid in organic ranking.", ge=0, le=100, schedulable=True
+    )
+    sponsored_slots: int = P(
+        2, "slots", "Top positions sold by GSP auction.", ge=0, le=50, schedulable=True
+    )
+
+
+class PlatformConfig(_Section):
+    name: Name = P(
+        "taobao",
+        "-",
+        "Platform name (unique; used in metric names and file names, so a letter, then letters, "
+        "digits or underscores).",
+    )
+    initial_share: float = P(
+        1.0,
+        "weight",
+        "Initial share of single-homing households and stores on this platform, as a weight: "
+        "the weights are divided by their sum over the platforms (1 each is an equal split; "
+        "0.69 and 0.31 are those shares), and all zero also means an equal split.",
+        ge=0,
+        le=1,
+    )
+    marketplace: TierConfig = Field(
+        default_factory=lambda: TierConfig(commission_rate=0.0, annual_fee=0.0, deposit=0.0),
+        description="Fees of the marketplace (C2C) tier.",
+    )
+    mall: TierConfig = Field(
+        default_factory=lambda: TierConfig(commission_rate=0.05, annual_fee=30_000, deposit=10_000),
+        description="Fees of the mall (B2C) tier.",
+    )
+    mall_assurance: float = P(
+        0.5,
+        "0..1",
+        "Share of the gap between a shopper's trust and full trust that the mall tier's "
+        "guarantees (deposit, vetting, authenticity promise) close for mall stores.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    ad_reserve_price: float = P(
+        0.1,
+        "RMB/click",
+        "Reserve price of the sponsored-slot auction.",
+        ge=0,
+        le=1e4,
+        schedulable=True,
+    )
+    ranking: RankingConfig = Field(default_factory=RankingConfig, description="Ranking rule.")
+    escrow: bool = P(
+        True, "-", "Hold payments in escrow until delivery is confirmed.", schedulable=True
+    )
+    reputation_rule: Literal["average", "bayesian", "none"] = P(
+        "bayesian",
+        "-",
+        "How ratings are shown: plain average, count-weighted Bayesian average, or not at all.",
+        schedulable=True,
+    )
+    bayesian_prior_weight: float = P(
+        10.0,
+        "ratings",
+        "Pseudo-ratings at the platform mean in the Bayesian average (at least one, so a "
+        "store without ratings shows the mean; without shrinkage use reputation_rule: average).",
+        ge=1,
+        le=10_000,
+        schedulable=True,
+    )
+    fake_review_detection: float = P(
+        0.2, "probability", "Chance each fake review is detected.", ge=0, le=1, schedulable=True
+    )
+    fake_review_penalty: float = P(
+        500.0,
+        "RMB",
+        "Fine per detection, taken from the deposit first.",
+        ge=0,
+        le=1e7,
+        schedulable=True,
+    )
+    strikes_to_delist: int = P(
+        3,
+        "detections",
+        "Detections after which a store is delisted.",
+        ge=1,
+        le=1000,
+        schedulable=True,
+    )
+    delisting_threshold: float = P(
+        0.35,
+        "rating (0..1)",
+        "Stores rated below this (with enough ratings) are delisted.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    delisting_min_ratings: int = P(
+        20,
+        "ratings",
+        "Ratings needed before delisting by rating.",
+        ge=1,
+        le=100_000,
+        schedulable=True,
+    )
+    dispute_buyer_bias: float = P(
+        0.85,
+        "probability",
+        "Chance a dispute is resolved for the buyer under escrow.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    refund_without_escrow: float = P(
+        0.2,
+        "probability",
+        "Chance a dispute ends in a refund without escrow.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    data_service_price: float = P(
+        10.0,
+        "RMB/day",
+        "Daily price of the platform's usage-data service to a manufacturer (paid to platform 0).",
+        ge=0,
+        le=1e6,
+        schedulable=True,
+    )
+    iot_hosting_fee: float = P(
+        0.5,
+        "RMB/order",
+        "Fee per IoT-device order charged to the device maker.",
+        ge=0,
+        le=1e4,
+        schedulable=True,
+    )
+
+
+class LogisticsConfig(_Section):
+    n_firms: int = P(3, "firms", "Courier firms.", ge=1, le=100)
+    price_per_parcel: float = P(8.0, "RMB/parcel", "Mean courier price per parcel.", ge=0, le=1000)
+    price_sd: float = P(0.1, "log-sd", "Spread of courier prices.", ge=0, le=2)
+    parcels_per_courier_day: float = P(
+        60.0, "parcels/courier-day", "Courier productivity.", ge=1, le=10_000, schedulable=True
+    )
+    target_utilisation: float = P(
+        0.85, "share", "Utilisation couriers are hired to reach.", ge=0.05, le=1.5, schedulable=True
+    )
+    base_days: float = P(
+        1.0, "days", "Delivery time within a region.", ge=0, le=30, schedulable=True
+    )
+    days_per_1000km: float = P(
+        1.5, "days/1000 km", "Extra delivery time with distance.", ge=0, le=100, schedulable=True
+    )
+    congestion_days: float = P(
+        3.0,
+        "days per unit overload",
+        "Extra days when volume exceeds capacity.",
+        ge=0,
+        le=100,
+        schedulable=True,
+    )
+    loss_rate: float = P(
+        0.002, "probability", "Chance a parcel is lost.", ge=0, le=1, schedulable=True
+    )
+    capacity_window: int = P(
+        7, "days", "Window of volume used to size the courier force.", ge=1, le=365
+    )
+
+
+class ServicesConfig(_Section):
+    providers_per_type: int = P(3, "firms", "Service providers of each type.", ge=0, le=1000)
+    marketing_price: float = P(8.0, "RMB/day", "Price of marketing services.", ge=0, le=1e5)
+    marketing_visibility: float = P(
+        0.5, "ranking score", "Ranking boost from marketing.", ge=0, le=100, schedulable=True
+    )
+    customer_service_price: float = P(
+        6.0, "RMB/day", "Price of outsourced customer service.", ge=0, le=1e5
+    )
+    customer_service_dispute_cut: float = P(
+        0.3,
+        "share",
+        "Reduction of disputes with outsourced customer service.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    customer_service_staff_saving: float = P(
+        0.3,
+        "share",
+        "Share of a merchant's own staff need replaced by the service.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    operations_price: float = P(7.0, "RMB/day", "Price of store operations services.", ge=0, le=1e5)
+    operations_staff_saving: float = P(
+        0.3,
+        "share",
+        "Share of a merchant's own staff need replaced by store operations.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    analytics_price: float = P(5.0, "RMB/day", "Price of data analytics services.", ge=0, le=1e5)
+    analytics_forecast_gain: float = P(
+        0.5,
+        "share",
+        "Reduction of demand-forecast noise with analytics.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    clients_per_staff: float = P(
+        40.0,
+        "clients/worker",
+        "Clients one provider worker serves.",
+        ge=1,
+        le=10_000,
+        schedulable=True,
+    )
+    decision_interval: int = P(
+        30, "days", "Days between merchants' service decisions.", ge=1, le=365, schedulable=True
+    )
+
+
+class LabourConfig(_Section):
+    enabled: bool = P(True, "-", "Households work for firms; when off income is exogenous.")
+    initial_employment_rate: float = P(
+        0.95,
+        "share",
+        "Share of the labour force employed at the start; jobs outside the e-commerce "
+        "ecosystem (a fixed other sector) make up the difference.",
+        ge=0,
+        le=1,
+    )
+    matching_efficiency: float = P(
+        0.3,
+        "share/day",
+        "Daily share of min(vacancies, unemployed) that are filled.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    layoff_lag: int = P(
+        14, "days", "Days of overstaffing before a layoff.", ge=0, le=365, schedulable=True
+    )
+    wage_rule: Literal["fixed", "unemployment"] = P(
+        "fixed", "-", "fixed wages, or wages that fall as unemployment rises.", schedulable=True
+    )
+    wage_unemployment_elasticity: float = P(
+        0.5,
+        "-",
+        "Wage response to unemployment above its initial level.",
+        ge=0,
+        le=10,
+        schedulable=True,
+    )
+    wage: float = P(
+        200.0, "RMB/day", "Mean daily wage (sector wages scale it).", ge=1, le=1e5, schedulable=True
+    )
+    benefit: float = P(
+        60.0, "RMB/day", "Daily benefit of an unemployed household.", ge=0, le=1e5, schedulable=True
+    )
+    merchant_orders_per_worker: float = P(
+        40.0, "orders/worker-day", "Merchant productivity.", ge=1, le=10_000, schedulable=True
+    )
+    manufacturer_units_per_worker: float = P(
+        150.0, "units/worker-day", "Factory productivity.", ge=1, le=100_000, schedulable=True
+    )
+    platform_orders_per_worker: float = P(
+        3000.0, "orders/worker-day", "Platform productivity.", ge=1, le=1e6, schedulable=True
+    )
+    offline_sales_per_worker: float = P(
+        25.0, "sales/worker-day", "Offline shop productivity.", ge=1, le=10_000, schedulable=True
+    )
+
+
+class OfflineConfig(_Section):
+    markup: float = P(
+        0.45,
+        "share of unit cost",
+        "Offline retail markup (higher operating cost). At most 3 (a price four times the unit "
+        "cost): above it offline retail stops being an outside option, a lone online store "
+        "holds its whole market and its logit best-response price diverges.",
+        ge=0,
+        le=3,
+    )
+    quality: float = P(
+        0.0,
+        "quality units",
+        "Offline quality relative to the category mean.",
+        ge=-1,
+        le=1,
+        schedulable=True,
+    )
+
+
+class RuleChange(_Section):
+    day: int = P(
+        180,
+        "day",
+        "Day on which the change takes effect (start of day; day 1 is the first simulated day).",
+        ge=1,
+        le=100_000,
+    )
+    key: str = P(
+        "platforms.0.mall.commission_rate",
+        "-",
+        "Dotted key of the parameter; only schedulable parameters (read every day) are allowed.",
+    )
+    value: Any = P(None, "-", "New value.")
+
+
+# --------------------------------------------------------------------------- root
+class EcosimConfig(_Section):
+    """The whole model configuration (one YAML file, possibly with a ``base``)."""
+
+    steps: int = P(365, "days", "Days simulated by `ecosim run` (1 to 100,000).", ge=1, le=100_000)
+    seed: int = P(
+        0,
+        "-",
+        "Root seed of the model's random generator (0 to 2^32 - 1, the range of a spawned seed).",
+        ge=0,
+        le=2**32 - 1,
+    )
+    consumer_path: Literal["vectorized", "reference"] = P(
+        "vectorized",
+        "-",
+        "Consumer phases on columnar arrays (fast) or the Mesa reference path (Consumer.step via "
+        "shuffle_do; slow, for checking).",
+    )
+    regions: RegionsConfig = Field(default_factory=RegionsConfig)
+    categories: list[CategoryConfig] = Field(default_factory=default_categories, min_length=1)
+    consumers: ConsumersConfig = Field(default_factory=ConsumersConfig)
+    merchants: MerchantsConfig = Field(default_factory=MerchantsConfig)
+    manufacturers: ManufacturersConfig = Field(default_factory=ManufacturersConfig)
+    platforms: list[PlatformConfig] = Field(
+        default_factory=lambda: [PlatformConfig()], min_length=1
+    )
+    logistics: LogisticsConfig = Field(default_factory=LogisticsConfig)
+    services: ServicesConfig = Field(default_factory=ServicesConfig)
+    labour: LabourConfig = Field(default_factory=LabourConfig)
+    offline: OfflineConfig = Field(default_factory=OfflineConfig)
+    schedule: list[RuleChange] = Field(default_factory=list, description="Scheduled rule changes.")
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> EcosimConfig:
+        names = [c.name for c in self.categories]
+        if len(set(names)) != len(names):
+            raise ValueError(f"category names must be unique, got {names}")
+        pnames = [p.name for p in self.platforms]
+        if len(set(pnames)) != len(pnames):
+            raise ValueError(f"platform names must be unique, got {pnames}")
+        rates = [
+            c.consumption_rate if c.kind == "consumable" else c.need_rate for c in self.categories
+        ]
+        if max(rates) <= 0:
+            raise ValueError(
+                "key 'categories': no category has any demand (every consumable's "
+                "consumption_rate and every durable's need_rate is 0); give at least one a "
+                "positive rate"
+            )
+        for c in self.categories:
+            if c.unit_cost >= c.reference_price:
+                raise ValueError(
+                    f"category {c.name!r}: unit_cost {c.unit_cost} must be below "
+                    f"reference_price {c.reference_price}"
+                )
+        self._check_schedule()
+        return self
+
+    def _check_schedule(self) -> None:
+        """Each scheduled change names a schedulable key and gives a value valid there.
+
+        The changes are applied in day order to a plain copy of the config, which is validated
+        with an empty schedule after each, so a bad value (or one that breaks a rule across
+        fields) fails at load time, not mid-run.
+        """
+        if not self.schedule:
+            return
+        trial = self.model_dump(mode="python")
+        trial["schedule"] = []
+        for change in sorted(self.schedule, key=lambda c: c.day):
+            where = f"schedule: key '{change.key}'"
+            try:
+                get_dotted(self, change.key)
+                field = schema_field(type(self), change.key)
+            except KeyError:
+                raise ValueError(f"schedule: unknown key '{change.key}'") from None
+            if not field_extra(field).get("schedulable"):
+                raise ValueError(
+                    f"{where}: cannot be scheduled (only parameters the model reads every day "
+                    "can change mid-run; `ecosim params --markdown` marks them)"
+                )
+            parent_key, _, leaf = change.key.rpartition(".")
+            get_dotted(trial, parent_key)[leaf] = change.value
+            try:
+                type(self).model_validate(trial)
+            except ValidationError as exc:
+                problem = exc.errors()[0]["msg"].removeprefix("Value error, ")
+                raise ValueError(f"{where}: {problem} (got {change.value!r})") from None
