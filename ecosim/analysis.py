@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ecosim.config import ConfigError
+from ecosim.sweep.store import RECORDS_DIR, RUNS_TABLE, read_records, runs_frame
 
 __all__ = ["STATS", "SweepResults", "load_sweep", "sobol_indices"]
 
@@ -146,8 +147,6 @@ def _read_runs(path: Path, manifest: dict[str, Any]) -> pd.DataFrame:
     The table is rebuilt from the records every few seconds while a sweep runs, so after an
     interruption the records are the more complete source.
     """
-    from ecosim.sweep.runner import RECORDS_DIR, RUNS_TABLE, read_records, runs_frame
-
     table = pd.read_parquet(path / RUNS_TABLE) if (path / RUNS_TABLE).is_file() else None
     n_records = (
         len(list((path / RECORDS_DIR).glob("*.json"))) if (path / RECORDS_DIR).is_dir() else 0

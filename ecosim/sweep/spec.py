@@ -33,8 +33,10 @@ from ecosim.config import (
     get_dotted,
     list_parameters,
     load_config,
+    set_dotted,
     validate_config,
 )
+from ecosim.metrics import METRICS
 
 __all__ = [
     "ParameterSpec",
@@ -229,8 +231,6 @@ def _check_leaf(key: str, base: EcosimConfig, source: str, where: str) -> Any:
 
 def _validate_value(base_data: dict, key: str, value: Any, source: str, where: str) -> None:
     """Check that setting ``key`` to ``value`` gives a valid config (type and bounds)."""
-    from ecosim.config import set_dotted
-
     data = json.loads(json.dumps(base_data))
     set_dotted(data, key, value)
     try:
@@ -302,8 +302,6 @@ def _check_outputs(outputs: list[str], base: EcosimConfig, source: str) -> None:
     Per-platform names are accepted on their suffix alone; should one still not exist, the
     first run that misses it stops the sweep with the same kind of message.
     """
-    from ecosim.metrics import METRICS
-
     suffixes = tuple(f"_{p.name}" for p in base.platforms)
     for i, name in enumerate(outputs):
         if name in METRICS or name.endswith(suffixes):
