@@ -6,14 +6,22 @@ runs, keeps the executor busy and records each result as it arrives, so a sweep 
 any moment loses at most the runs in flight, and running the same command again runs only
 what is missing. ``runs.parquet`` is rebuilt from the records every few seconds and at the
 end.
+
+A run whose worker process dies is not blamed until shown to be at fault: a pool process
+that dies takes every run in flight with it, and a Dask worker the runs it held. The runs
+lost together are retried one at a time, and only a run that kills its worker while it is
+the only one in flight is charged an attempt; after ``max_retries`` such attempts it is
+recorded as failed. A run that raises is recorded as failed at once (no retry).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +38,7 @@ from ecosim.sweep.store import (
     RUNS_TABLE,
     TIMESERIES_DIR,
     SweepError,
+    SweepRefused,
     SweepStore,
     finish_invocation,
     new_manifest,
@@ -46,6 +55,7 @@ __all__ = [
     "RUNS_TABLE",
     "TIMESERIES_DIR",
     "SweepError",
+    "SweepRefused",
     "SweepSummary",
     "default_out_dir",
     "read_records",
@@ -124,7 +134,8 @@ def run_sweep(
         scheduler: address of a running Dask scheduler, e.g. ``tcp://10.0.0.5:8786``.
         retry_failed: run again the runs recorded as failed.
         progress: show a progress bar and messages on stderr.
-        max_retries: times a run whose worker died is retried before it counts as failed.
+        max_retries: times a run may kill its worker while running alone before it is
+            recorded as failed (see the module docstring).
         simulate: the per-run function as ``module:function`` (tests swap in stand-ins).
 
     Returns:
@@ -132,46 +143,61 @@ def run_sweep(
 
     Raises:
         ConfigError: bad sweep file, or one that differs from the one that made ``out_dir``.
-        SweepError: the folder is in use or not a sweep folder, or the cluster went away.
+        SweepRefused: the folder cannot be used (in use, not a sweep folder, damaged, not
+            writable) or the Dask scheduler cannot be reached; nothing was written.
+        SweepError: the cluster went away mid-sweep.
         KeyboardInterrupt: after recording what finished (the sweep can be resumed).
     """
     started = time.perf_counter()
-    sweep = load_sweep_file(sweep_path)
+    sweep = load_sweep_file(sweep_path)  # also refuses a design too large to build
     design = build_design(sweep)
     runs = plan_runs(design, sweep.spec.replications, sweep.spec.seed)
     store = SweepStore(out_dir if out_dir is not None else default_out_dir(sweep.path))
+    store.check_usable()
+    created = not store.path.exists()
 
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(store.lock())
-        manifest = store.check_manifest(sweep) or new_manifest(sweep, design, runs)
-        store.prepare()
-        records = store.finished_records({run.run_id for run in runs}, retry_failed)
-        skipped = len(records)
-        todo = deque(run for run in runs if run.run_id not in records)
-        # No executor (no pool processes, no cluster connection) when nothing is left to run.
-        executor = stack.enter_context(_open_executor(sweep, workers, scheduler)) if todo else None
-        described = executor.description if executor is not None else "nothing to run"
-        invocation = start_invocation(manifest, described)
-        store.write_manifest(manifest)
-        say(
-            progress,
-            f"sweep {sweep.name}: {len(runs)} runs ({len(design)} points x "
-            f"{sweep.spec.replications} replications); {skipped} already recorded, "
-            f"{len(todo)} to run on {described}",
-        )
-        drive = _Drive(
-            store=store,
-            sweep=sweep,
-            simulate=simulate,
-            max_retries=max_retries,
-            records=records,
-            bar=ProgressBar(progress and bool(todo), len(todo), sweep.name),
-        )
-        try:
-            if executor is not None:
-                drive.run(executor, todo)
-        finally:
-            totals = drive.close(manifest, invocation, skipped)
+    open_executor = functools.partial(_open_executor, sweep, workers, scheduler)
+    try:
+        with contextlib.ExitStack() as stack:
+            # A new sweep runs everything: reach the executor before creating anything, so
+            # an unreachable cluster leaves no folder behind.
+            executor = None if store.has_manifest() else stack.enter_context(open_executor())
+            stack.enter_context(store.lock())
+            manifest = store.check_manifest(sweep)
+            fresh = manifest is None
+            manifest = manifest or new_manifest(sweep, design, runs)
+            store.prepare()
+            records = store.finished_records({run.run_id for run in runs}, retry_failed)
+            skipped = len(records)
+            todo = deque(run for run in runs if run.run_id not in records)
+            if todo and executor is None:
+                executor = stack.enter_context(open_executor())
+            described = executor.description if executor and todo else "nothing to run"
+            invocation = start_invocation(manifest, described)
+            store.write_manifest(manifest)
+            say(
+                progress,
+                f"sweep {sweep.name}: {len(runs)} runs ({len(design)} points x "
+                f"{sweep.spec.replications} replications); {skipped} already recorded, "
+                f"{len(todo)} to run on {described}",
+            )
+            drive = _Drive(
+                store=store,
+                sweep=sweep,
+                simulate=simulate,
+                max_retries=max_retries,
+                records=records,
+                bar=ProgressBar(progress and bool(todo), len(todo), sweep.name),
+            )
+            with drive.recording(manifest, invocation, skipped, discardable=fresh):
+                if executor is not None and todo:
+                    drive.run(executor, todo)
+    except _OutputsRefused:
+        # Refused by the model before any run was recorded: leave no manifest behind that
+        # would then refuse the corrected sweep file.
+        if fresh and not records:
+            store.remove(folder=created)
+        raise
 
     return SweepSummary(
         out_dir=store.path,
@@ -179,20 +205,24 @@ def run_sweep(
         done=drive.counts["done"],
         failed=drive.counts["failed"],
         skipped=skipped,
-        total_done=totals["done"],
-        total_failed=totals["failed"],
+        total_done=drive.totals["done"],
+        total_failed=drive.totals["failed"],
         wall_s=time.perf_counter() - started,
         run_s=drive.run_s,
         executor=described,
     )
 
 
+class _OutputsRefused(ConfigError):
+    """A run's model does not report one of the sweep's outputs."""
+
+
 def _open_executor(sweep: SweepFile, workers: int | None, scheduler: str | None) -> SweepExecutor:
     try:
         config = sweep.base.model_dump(mode="json")
         return make_executor(run_task, config, workers=workers, scheduler=scheduler)
-    except ExecutorGone as exc:
-        raise SweepError(str(exc)) from None
+    except ExecutorGone as exc:  # unreachable scheduler: nothing is written yet
+        raise SweepRefused(str(exc)) from None
 
 
 @dataclass
@@ -203,12 +233,14 @@ class _Drive:
         store: the sweep's folder.
         sweep: the sweep file.
         simulate: the per-run function as ``module:function``.
-        max_retries: worker losses a run may have before it is recorded as failed.
+        max_retries: charged worker losses a run may have before it is recorded as failed.
         records: recorded runs by id (updated as runs finish).
         bar: the progress bar.
         counts: runs ``done`` and ``failed`` by this invocation.
         run_s: summed wall seconds of the runs recorded by this invocation (s).
         lost: times each run was lost with its worker.
+        charged: of those, the times it was the only run in flight (its own doing).
+        totals: runs recorded as ``done`` and ``failed``, all invocations (set at the end).
     """
 
     store: SweepStore
@@ -220,26 +252,61 @@ class _Drive:
     counts: dict[str, int] = field(default_factory=lambda: {"done": 0, "failed": 0})
     run_s: float = 0.0
     lost: dict[str, int] = field(default_factory=dict)
+    charged: dict[str, int] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=lambda: {"done": 0, "failed": 0})
+
+    @contextlib.contextmanager
+    def recording(
+        self, manifest: dict[str, Any], invocation: dict[str, Any], skipped: int, discardable: bool
+    ) -> Iterator[None]:
+        """However the drive ends, stop the bar and write the runs table and the manifest.
+
+        Args:
+            manifest: the folder's manifest (this invocation is its last entry).
+            invocation: this invocation's entry.
+            skipped: runs already recorded when this invocation started.
+            discardable: the manifest is new, so if the model refuses the outputs before any
+                run is recorded, nothing is written (the caller removes the folder).
+        """
+        try:
+            yield
+        except _OutputsRefused:
+            self.bar.close()
+            if not (discardable and not self.records):
+                self.totals = self.close(manifest, invocation, skipped)
+            raise
+        except BaseException:
+            self.totals = self.close(manifest, invocation, skipped)
+            raise
+        self.totals = self.close(manifest, invocation, skipped)
 
     def run(self, executor: SweepExecutor, todo: deque[RunSpec]) -> None:
         """Run everything in ``todo``; returns when every run is recorded."""
+        suspects: deque[RunSpec] = deque()  # lost with a worker, to be retried one at a time
         in_flight: dict[Any, RunSpec] = {}
+        alone: str | None = None  # the suspect in flight by itself: a loss is its own doing
         last_flush = time.monotonic()
-        while todo or in_flight:
-            # About two runs per slot: enough to never leave a worker idle, few enough that
-            # an interruption loses little and memory stays flat.
-            while todo and len(in_flight) < 2 * executor.slots():
-                run = todo.popleft()
-                in_flight[executor.submit(self._task(run))] = run
+        while todo or suspects or in_flight:
+            if suspects:
+                if not in_flight:
+                    run = suspects.popleft()
+                    alone = run.run_id
+                    in_flight[executor.submit(self._task(run))] = run
+            else:
+                # About two runs per slot: enough to never leave a worker idle, few enough
+                # that an interruption loses little and memory stays flat.
+                while todo and len(in_flight) < 2 * executor.slots():
+                    run = todo.popleft()
+                    in_flight[executor.submit(self._task(run))] = run
             try:
                 finished = executor.wait(in_flight, timeout=1.0)
             except ExecutorGone as exc:
                 raise SweepError(str(exc)) from None
             for future in finished:
                 run = in_flight.pop(future)
-                result = self._result(executor, future, run)
+                result = self._result(executor, future, run, alone=run.run_id == alone)
                 if result is None:
-                    todo.appendleft(run)
+                    suspects.append(run)
                 else:
                     self._record(run, result)
             if time.monotonic() - last_flush > FLUSH_EVERY_S:
@@ -258,23 +325,32 @@ class _Drive:
             "simulate": self.simulate,
         }
 
-    def _result(self, executor: SweepExecutor, future: Any, run: RunSpec) -> dict[str, Any] | None:
-        """The run's result, an infrastructure failure in the same shape, or ``None``: retry."""
+    def _result(
+        self, executor: SweepExecutor, future: Any, run: RunSpec, alone: bool
+    ) -> dict[str, Any] | None:
+        """The run's result, an infrastructure failure in the same shape, or ``None``: retry.
+
+        A run lost with its worker is charged an attempt only if it was ``alone`` in flight.
+        """
         try:
             return executor.result(future)
         except WorkerLost as exc:
-            lost = self.lost[run.run_id] = self.lost.get(run.run_id, 0) + 1
-            if lost <= self.max_retries:
+            self.lost[run.run_id] = self.lost.get(run.run_id, 0) + 1
+            if not alone:
                 return None
-            return _infra_failure(run, f"WorkerLost: {exc} ({lost} times)")
+            charged = self.charged[run.run_id] = self.charged.get(run.run_id, 0) + 1
+            if charged <= self.max_retries:
+                return None
+            return _infra_failure(run, f"WorkerLost: {exc} ({charged} times while running alone)")
         except ExecutorGone as exc:
             raise SweepError(str(exc)) from None
-        except Exception as exc:  # e.g. Dask's KilledWorker: the run kills its workers
+        except Exception as exc:  # any other infrastructure error: record the run as failed
             return _infra_failure(run, f"{type(exc).__name__}: {exc}")
 
     def _record(self, run: RunSpec, result: dict[str, Any]) -> None:
         if result.get("error_type") == "UnknownOutputError":
-            raise ConfigError(f"{self.sweep.path}: key 'outputs': {result['error']}")
+            problem = result["error"].removeprefix("UnknownOutputError: ")
+            raise _OutputsRefused(f"{self.sweep.path}: key 'outputs': {problem}")
         record = self.store.save_run(run, result, attempts=1 + self.lost.get(run.run_id, 0))
         self.records[run.run_id] = record
         self.counts[record["status"]] += 1

@@ -16,6 +16,7 @@ time series is missing or damaged counts as not recorded, and is run again on re
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -107,8 +108,8 @@ def parquet_is_whole(path: str | Path) -> bool:
 
 def _damaged(path: Path, why: str) -> SweepRefused:
     return SweepRefused(
-        f"{path}: damaged ({why}); the sweep folder {path.parent} cannot be used: delete it "
-        f"to start over, or choose another --out"
+        f"{path}: damaged ({why}); {path.parent} cannot be used as a sweep folder: delete it "
+        f"and run the sweep again, or choose another --out"
     )
 
 
@@ -328,7 +329,7 @@ class FolderLock:
         except BlockingIOError:
             other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
             os.close(fd)
-            raise SweepError(
+            raise SweepRefused(
                 f"{self.path.parent}: another sweep (pid {other}) is writing here"
             ) from None
         os.ftruncate(fd, 0)
@@ -389,12 +390,7 @@ class SweepStore:
         """
         manifest = read_manifest(self.path)
         if manifest is None:
-            leftovers = sorted(p.name for p in self.path.iterdir() if p.name != LOCK)
-            if leftovers:
-                raise SweepError(
-                    f"{self.path} exists and is not a sweep output folder (no {MANIFEST}; it "
-                    f"holds {', '.join(leftovers[:3])}); choose another --out"
-                )
+            self.check_usable()  # nothing else may have appeared since
             return None
         if manifest["sweep_hash"] != sweep.sweep_hash():
             changed = _diff(manifest["sweep"], sweep.normalised()) or ["?"]
@@ -456,6 +452,21 @@ class SweepStore:
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Replace ``manifest.json``."""
         write_json(self.path / MANIFEST, manifest)
+
+    def remove(self, folder: bool) -> None:
+        """Remove what a sweep wrote here, before any run was recorded.
+
+        Args:
+            folder: remove the folder itself too (this invocation created it).
+        """
+        for name in (MANIFEST, RUNS_TABLE, LOCK):
+            (self.path / name).unlink(missing_ok=True)
+        for sub in (RECORDS_DIR, TIMESERIES_DIR):
+            with contextlib.suppress(OSError):  # not empty: keep what is there
+                (self.path / sub).rmdir()
+        if folder:
+            with contextlib.suppress(OSError):
+                self.path.rmdir()
 
     def write_runs_table(
         self, records: dict[str, dict[str, Any]], parameters: list[str], outputs: list[str]
