@@ -772,3 +772,28 @@ def test_worker_deaths_are_charged_only_to_the_run_that_caused_them(tmp_path, re
     want = _values(reference)
     want = want[want["run_id"].isin(done["run_id"])].reset_index(drop=True)
     pd.testing.assert_frame_equal(done, want)
+
+
+class _FailedFuture:
+    """What a Dask future looks like once its task errored."""
+
+    status = "error"
+
+    def __init__(self, exc: BaseException) -> None:
+        self._exc = exc
+
+    def exception(self) -> BaseException:
+        return self._exc
+
+
+def test_dask_killed_worker_is_a_worker_loss_not_a_failed_run():
+    distributed = pytest.importorskip("distributed")
+    from ecosim.sweep.executors import DaskExecutor, WorkerLost
+
+    executor = DaskExecutor.__new__(DaskExecutor)  # no scheduler needed to read a result
+    last = type("Worker", (), {"address": "tcp://127.0.0.1:1"})()
+    killed = distributed.KilledWorker("ecosim-run-p00003-r000-x", last, 3)
+    with pytest.raises(WorkerLost, match="Dask workers died"):
+        executor.result(_FailedFuture(killed))
+    with pytest.raises(ValueError, match="other"):  # any other error is passed on as it is
+        executor.result(_FailedFuture(ValueError("other")))
