@@ -157,6 +157,7 @@ def run_sweep(
     created = not store.path.exists()
 
     open_executor = functools.partial(_open_executor, sweep, workers, scheduler)
+    fresh, records = False, {}
     try:
         with contextlib.ExitStack() as stack:
             # A new sweep runs everything: reach the executor before creating anything, so

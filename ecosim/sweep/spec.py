@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from ecosim.config import (
     ConfigError,
@@ -185,7 +186,7 @@ class SweepFile:
 
 
 # --------------------------------------------------------------------------- errors
-def _describe(source: str, err: dict) -> str:
+def _describe(source: str, err: ErrorDetails) -> str:
     loc = ".".join(str(p) for p in err["loc"])
     if err["type"] == "extra_forbidden":
         close = difflib.get_close_matches(loc, list(SweepSpec.model_fields), n=1, cutoff=0.6)
@@ -391,7 +392,8 @@ def parse_sweep(data: Any, path: str | Path, text: str = "") -> SweepFile:
         raise ConfigError(f"{source}: key 'samples': only used by lhs and sobol designs")
     if spec.design != "grid" and spec.samples is None:
         raise ConfigError(f"{source}: key 'samples': required for a {spec.design} design")
-    if spec.design == "sobol" and spec.samples & (spec.samples - 1):
+    samples = spec.samples or 0
+    if spec.design == "sobol" and samples & (samples - 1):
         raise ConfigError(
             f"{source}: key 'samples': must be a power of 2 for a sobol design "
             f"(the Sobol' sequence is balanced only then), got {spec.samples}"

@@ -429,7 +429,7 @@ class SweepStore:
         A done run counts only with a whole time series (else it is run again); a failed run
         counts unless ``retry_failed``. Records of runs not in ``run_ids`` are ignored.
         """
-        finished = {}
+        finished: dict[str, dict[str, Any]] = {}
         for run_id, record in read_records(self.path).items():
             if run_id not in run_ids:
                 continue
