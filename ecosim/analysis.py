@@ -20,7 +20,6 @@ Frames (all tidy: one observation per row):
 
 from __future__ import annotations
 
-import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,15 @@ import numpy as np
 import pandas as pd
 
 from ecosim.config import ConfigError
+from ecosim.sweep.store import (
+    RECORDS_DIR,
+    RUNS_TABLE,
+    TIMESERIES_DIR,
+    parquet_is_whole,
+    read_manifest,
+    read_records,
+    runs_frame,
+)
 
 __all__ = ["STATS", "SweepResults", "load_sweep", "sobol_indices"]
 
@@ -116,7 +124,11 @@ class SweepResults:
         for rec in done[["run_id", "point", "replication", *self.parameters]].itertuples(
             index=False
         ):
-            frame = pd.read_parquet(self.path / "timeseries" / f"{rec[0]}.parquet")
+            path = self.path / TIMESERIES_DIR / f"{rec[0]}.parquet"
+            try:
+                frame = pd.read_parquet(path)
+            except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+                raise ConfigError(_redo(self.path, self.manifest, path, str(exc))) from None
             missing = [m for m in metrics if m not in frame.columns]
             if missing:
                 raise KeyError(f"run {rec[0]}: no metric {missing[0]!r}")
@@ -140,15 +152,28 @@ class SweepResults:
         return sobol_indices(self, conf_level=conf_level, num_resamples=num_resamples)
 
 
+def _redo(folder: Path, manifest: dict[str, Any], path: Path, problem: str) -> str:
+    """Message for a damaged file of a done run: which, and how to get it back."""
+    sweep_file = manifest.get("sweep_file") or "SWEEP_FILE"
+    return (
+        f"{path}: {problem}; run `ecosim sweep {sweep_file} --out {folder}` again to redo "
+        f"that run (a done run whose time series is damaged is run again)"
+    )
+
+
 def _read_runs(path: Path, manifest: dict[str, Any]) -> pd.DataFrame:
     """``runs.parquet``, or the per-run records when the table lags behind them.
 
     The table is rebuilt from the records every few seconds while a sweep runs, so after an
-    interruption the records are the more complete source.
+    interruption the records are the more complete source; they are also used when the
+    table cannot be read.
     """
-    from ecosim.sweep.runner import RECORDS_DIR, RUNS_TABLE, read_records, runs_frame
-
-    table = pd.read_parquet(path / RUNS_TABLE) if (path / RUNS_TABLE).is_file() else None
+    table = None
+    if (path / RUNS_TABLE).is_file():
+        try:
+            table = pd.read_parquet(path / RUNS_TABLE)
+        except (OSError, ValueError):  # damaged: the records are the source of truth
+            table = None
     n_records = (
         len(list((path / RECORDS_DIR).glob("*.json"))) if (path / RECORDS_DIR).is_dir() else 0
     )
@@ -169,19 +194,24 @@ def load_sweep(path: str | Path) -> SweepResults:
         The sweep's results as tidy frames.
 
     Raises:
-        ConfigError: the folder is not a sweep output folder.
+        ConfigError: the folder is not a sweep output folder, its manifest is damaged, or
+            the time series of a done run is missing or damaged (naming the file).
     """
     path = Path(path)
-    manifest_path = path / "manifest.json"
-    if not manifest_path.is_file():
+    manifest = read_manifest(path)
+    if manifest is None:
         raise ConfigError(f"{path}: not a sweep output folder (no manifest.json)")
-    manifest = json.loads(manifest_path.read_text())
     sweep = manifest["sweep"]
     parameters = [p["key"] for p in sweep["parameters"]]
     outputs = list(sweep["outputs"])
     runs = _read_runs(path, manifest)
 
     done = runs[runs["status"] == "done"]
+    for run_id in done["run_id"]:
+        series = path / TIMESERIES_DIR / f"{run_id}.parquet"
+        if not parquet_is_whole(series):
+            problem = "missing" if not series.exists() else "damaged (not a whole Parquet file)"
+            raise ConfigError(_redo(path, manifest, series, f"time series of a done run {problem}"))
     id_cols = ["run_id", "point", "replication", "seed", *parameters]
     value_cols = [f"{o}_{s}" for o in outputs for s in STATS]
     outcomes = done[id_cols + value_cols].melt(
@@ -229,6 +259,7 @@ def sobol_indices(
     """
     if results.design != "sobol":
         raise ValueError(f"Sobol' indices need a sobol design, this sweep is {results.design!r}")
+    # SALib (and the scipy it pulls in) is imported only when indices are asked for.
     from SALib.analyze import sobol
 
     problem = dict(results.manifest["design"]["problem"])

@@ -22,9 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
 
 from ecosim.analysis import STATS, SweepResults, load_sweep
+from ecosim.config import ConfigError
 from ecosim.io import atomic_write, write_text
+from ecosim.metrics import METRICS
+from ecosim.outdir import output_dir_problem
 
 __all__ = ["write_report"]
 
@@ -36,12 +41,7 @@ _BAND = ("pi", 90)  # 90% percentile interval over replications
 
 
 def _unit(output: str) -> tuple[str, str]:
-    try:
-        from ecosim.metrics import METRICS
-
-        return METRICS.get(output, ("", ""))
-    except ImportError:
-        return ("", "")
+    return METRICS.get(output, ("", ""))
 
 
 def _fmt(x: Any) -> str:
@@ -70,8 +70,6 @@ def _is_numeric(series: pd.Series) -> bool:
 # --------------------------------------------------------------------------- figures
 def _figure(nrows: int, ncols: int, width: float = 3.8, height: float = 3.0) -> tuple[Any, Any]:
     # A bare Figure (no pyplot): no GUI backend, no global state, safe in any process.
-    from matplotlib.figure import Figure
-
     fig = Figure(figsize=(max(ncols * width, 4.5), nrows * height), layout="constrained")
     return fig, fig.subplots(nrows, ncols, squeeze=False)
 
@@ -81,8 +79,6 @@ def _save(fig: Any, path: Path) -> Path:
 
 
 def _outcome_figure(results: SweepResults, output: str, path: Path) -> Path:
-    import seaborn as sns
-
     params = results.parameters
     data = results.outcomes[results.outcomes["output"] == output]
     fig, axes = _figure(len(STATS), len(params))
@@ -180,8 +176,6 @@ def _point_label(results: SweepResults, point: int) -> str:
 
 
 def _timeseries_figure(results: SweepResults, path: Path) -> Path | None:
-    import seaborn as sns
-
     series = results.timeseries()
     if series.empty:
         return None
@@ -277,10 +271,14 @@ def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Pa
         Path of the Markdown summary.
 
     Raises:
-        ConfigError: ``sweep_dir`` is not a sweep output folder.
+        ConfigError: ``sweep_dir`` is not a sweep output folder or is damaged (naming the
+            file), or ``out_dir`` cannot be written; nothing is written then.
     """
     results = load_sweep(sweep_dir)
     out = Path(out_dir) if out_dir is not None else results.path / "report"
+    problem = output_dir_problem(out)
+    if problem:
+        raise ConfigError(f"{out}: cannot write the report there: it {problem}")
     out.mkdir(parents=True, exist_ok=True)
     manifest = results.manifest
     counts = results.counts()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from ecosim.cli import main
 
@@ -94,3 +97,131 @@ def test_params_lists_every_parameter_with_units():
     assert params["consumers.n"]["value"] == 10000
     assert params["platforms.0.mall.commission_rate"]["unit"] == "share of price"
     assert all(p["description"] for p in params.values())
+
+
+# --------------------------------------------------------------------------- bad numbers
+def _refused(res, *words):
+    """Exit status 2, a message naming every word, and no traceback."""
+    output = res.stdout + res.stderr
+    assert res.returncode == 2, output
+    assert "Traceback" not in output
+    for word in words:
+        assert word in res.stderr, (word, res.stderr)
+
+
+BAD_NUMBERS = [
+    (["run", "configs/baseline.yaml", "--seed", "-1"], "--seed", "must be at least 0, got -1"),
+    (["bench", "--seed", "-1"], "--seed", "must be at least 0, got -1"),
+    (
+        ["run", "configs/baseline.yaml", "--steps", "0"],
+        "--steps",
+        "must be between 1 and 100000, got 0",
+    ),
+    (
+        ["run", "configs/baseline.yaml", "--steps", "1000000000"],
+        "--steps",
+        "must be between 1 and 100000, got 1000000000",
+    ),
+    (["run", "configs/baseline.yaml", "--seed", "x"], "--seed", "expected a whole number"),
+    (["bench", "--days", "0"], "--days", "must be between 1 and 100000, got 0"),
+    (["bench", "--repeat", "0"], "--repeat", "must be at least 1, got 0"),
+    (["bench", "--consumers", "-3"], "--consumers", "must be at least 1, got -3"),
+    (["bench", "--reference-days", "-1"], "--reference-days", "must be between 0 and 100000"),
+    (["sweep", "experiments/x.yaml", "--workers", "0"], "--workers", "must be at least 1, got 0"),
+    (["serve", "--port", "70000"], "--port", "must be between 0 and 65535, got 70000"),
+    (["serve", "--port", "-5"], "--port", "must be between 0 and 65535, got -5"),
+]
+
+
+@pytest.mark.parametrize(("argv", "option", "message"), BAD_NUMBERS, ids=lambda a: str(a))
+def test_numeric_options_are_checked_at_parsing(tmp_path, argv, option, message):
+    out = tmp_path / "out"
+    res = _cli(*argv, *(["--out", str(out)] if argv[0] in ("run", "sweep") else []))
+    _refused(res, f"argument {option}: {message}")
+    assert not out.exists()
+
+
+def test_bench_scale_beyond_the_schema_is_refused_before_any_run():
+    res = _cli("bench", "--consumers", "100000000", "--repeat", "1")
+    _refused(res, "--consumers", "consumers.n", "less than or equal to")
+    assert "bench: " not in res.stderr  # no run started
+
+
+# --------------------------------------------------------------------------- --out
+SMALL_RUN = ["configs/baseline.yaml", "--steps", "2", "--set", "consumers.n=200",
+             "--set", "merchants.n_initial=10", "--no-figures"]  # fmt: skip
+
+
+def test_run_out_that_is_a_file_is_refused_before_simulating(tmp_path):
+    blocker = tmp_path / "results"
+    blocker.write_text("mine")
+    res = _cli("run", *SMALL_RUN, "--out", str(blocker))
+    _refused(res, f"--out {blocker}: exists and is not a folder")
+    assert "simulat" not in res.stdout + res.stderr  # refused before the model was built
+    assert blocker.read_text() == "mine"
+    below = blocker / "run"
+    res = _cli("run", *SMALL_RUN, "--out", str(below))
+    _refused(res, f"--out {below}: cannot be created: {blocker} is not a folder")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through permission bits")
+def test_run_out_in_a_read_only_folder_is_refused(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        res = _cli("run", *SMALL_RUN, "--out", str(locked / "run"))
+        _refused(res, f"--out {locked / 'run'}: cannot be created: {locked} is not writable")
+    finally:
+        locked.chmod(0o755)
+
+
+def test_sweep_and_report_out_that_cannot_be_a_folder_are_refused(tmp_path):
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text(
+        "scenario: configs/baseline.yaml\nparameters: {consumers.iot_adoption: [0.1, 0.2]}\n"
+        "outputs: [gmv]\n"
+    )
+    blocker = tmp_path / "blocker"
+    blocker.write_text("mine")
+    for out in (blocker, blocker / "sweep"):
+        res = _cli("sweep", str(sweep), "--out", str(out), "--no-progress")
+        _refused(res, f"--out {out}: ")
+        assert "not a folder" in res.stderr
+    res = _cli("report", str(tmp_path), "--out", str(blocker))
+    _refused(res, f"--out {blocker}: exists and is not a folder")
+    assert blocker.read_text() == "mine"
+
+
+# --------------------------------------------------------------------------- exit codes, JSON
+def test_exit_codes_are_defined_once_and_listed_in_help():
+    from ecosim.commands import ExitCode
+
+    assert [int(c) for c in ExitCode] == [0, 1, 2, 130]
+    res = _cli("--help")
+    assert res.returncode == 0
+    help_text = res.stdout
+    assert "exit status" in help_text
+    for code in ExitCode:
+        assert f"\n  {int(code)} " in help_text
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for code in ExitCode:
+        assert f"| {int(code)} |" in readme
+
+
+def _no_constants(name):
+    raise ValueError(f"not strict JSON: {name}")
+
+
+def test_summary_json_is_strict_json(tmp_path):
+    from ecosim.commands.run import strict_json
+
+    assert strict_json({"a": float("nan"), "b": [float("inf"), 1.5], "c": "x"}) == {
+        "a": None,
+        "b": [None, 1.5],
+        "c": "x",
+    }
+    out = tmp_path / "run"
+    assert _cli("run", *SMALL_RUN, "--out", str(out)).returncode == 0
+    summary = json.loads((out / "summary.json").read_text(), parse_constant=_no_constants)
+    assert summary["steps"] == 2 and "gmv" in summary["metrics"]

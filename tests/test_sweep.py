@@ -620,3 +620,180 @@ def _record_pids(out: Path) -> set[int]:
     for path in (out / "records").glob("*.json") if (out / "records").is_dir() else []:
         pids.add(int(json.loads(path.read_text())["worker"].rsplit(":", 1)[1]))
     return pids
+
+
+# --------------------------------------------------------------------------- refusals
+def deadly_simulation(config, steps=None, seed=None) -> pd.DataFrame:
+    """The real model, except that one point kills its own process (SIGKILL) every time."""
+    platform = config.platforms[0]
+    if platform.reputation_rule == "none" and platform.mall.commission_rate == 0.05:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return run_simulation(config, steps=steps, seed=seed)
+
+
+def gmv_only_simulation(config, steps=None, seed=None) -> pd.DataFrame:
+    """A model that reports gmv but none of the sweep's other outputs."""
+    return _frame(steps, gmv=1.0)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ecosim", *args],
+        capture_output=True, text=True, env=_env(), timeout=TIMEOUT,
+    )  # fmt: skip
+
+
+def _refused(res: subprocess.CompletedProcess, *words: str) -> None:
+    """Exit status 2, a message naming every word, and no traceback."""
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "Traceback" not in res.stdout + res.stderr
+    for word in words:
+        assert word in res.stderr, (word, res.stderr)
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ['{"format": 1, "sweep": {"scenario"', "[1, 2, 3]\n", '{"format": 1}\n'],
+    ids=["truncated", "a-list", "keys-missing"],
+)
+def test_damaged_manifest_is_refused_naming_it(tmp_path, reference, damage):
+    out = tmp_path / "out"
+    shutil.copytree(reference, out)
+    manifest = out / "manifest.json"
+    manifest.write_text(damage)
+    before = _contents(out)
+    res = _cli("sweep", str(_write(tmp_path)), "--out", str(out), "--no-progress")
+    _refused(res, f"error: {manifest}: damaged (", "delete it")
+    report = tmp_path / "report"
+    res = _cli("report", str(out), "--out", str(report))
+    _refused(res, f"error: {manifest}: damaged (")
+    with pytest.raises(ConfigError, match=r"manifest\.json: damaged"):
+        load_sweep(out)
+    assert _contents(out) == before and not report.exists()  # nothing written anywhere
+
+
+def test_damaged_time_series_is_reported_then_redone_on_resume(tmp_path, reference):
+    out = tmp_path / "out"
+    shutil.copytree(reference, out)
+    victim = out / "timeseries" / "p00001-r002.parquet"
+    victim.write_bytes(b"garbage")  # beside an intact record
+    with pytest.raises(ConfigError, match=r"p00001-r002\.parquet: time series of a done run"):
+        load_sweep(out)
+    report = tmp_path / "report"
+    res = _cli("report", str(out), "--out", str(report))
+    _refused(res, f"error: {victim}: time series of a done run damaged", "ecosim sweep")
+    assert not report.exists()
+    # Resuming treats the run as not done: it runs again, and only it.
+    summary = run_sweep(_write(tmp_path), out, workers=1, progress=False)
+    assert (summary.done, summary.failed, summary.skipped) == (1, 0, N_RUNS - 1)
+    _assert_same_results(out, reference)
+    assert load_sweep(out).counts()["done"] == N_RUNS
+
+
+def test_design_too_large_is_refused_before_it_is_built(tmp_path):
+    huge = f"""\
+scenario: {BASELINE}
+design: lhs
+samples: 10000000
+replications: 100000
+parameters:
+  consumers.iot_adoption: {{low: 0.0, high: 1.0}}
+outputs: [gmv]
+"""
+    out = tmp_path / "out"
+    res = _cli("sweep", str(_write(tmp_path, huge)), "--out", str(out), "--no-progress")
+    _refused(
+        res,
+        "keys 'samples' x 'replications': 10,000,000 points x 100,000 replications",
+        "more than the maximum of 100,000 runs",
+    )
+    assert not out.exists()
+    grid = GRID.replace("replications: 3", "replications: 25001")  # 4 points: 100,004 runs
+    too_many = r"keys 'parameters' \(values multiply\) x 'replications'"
+    with pytest.raises(ConfigError, match=too_many):
+        load_sweep_file(_write(tmp_path, grid))
+    assert len(plan_runs(build_design(load_sweep_file(_write(tmp_path, GRID))), 3, 1)) == N_RUNS
+
+
+def test_outputs_are_checked_against_the_models_metrics(tmp_path):
+    two = REPO / "configs" / "scenarios" / "two_platforms.yaml"
+    text = GRID.replace(str(BASELINE), str(two)).replace(
+        "outputs: [gmv, hhi, employment_total]", "outputs: [gmv, platform_share_jd]"
+    )
+    assert load_sweep_file(_write(tmp_path, text)).spec.outputs == ["gmv", "platform_share_jd"]
+    out = tmp_path / "out"
+    res = _cli("sweep", str(_write(tmp_path, text.replace("_jd", "_jdd"))), "--out", str(out))
+    _refused(res, "key 'outputs.1': 'platform_share_jdd' is not a daily metric (did you mean")
+    one = GRID.replace("outputs: [gmv, hhi, employment_total]", "outputs: [platform_share_x]")
+    res = _cli("sweep", str(_write(tmp_path, one)), "--out", str(out))
+    _refused(res, "'platform_share_x' is not a daily metric (per-platform shares exist only")
+    assert not out.exists()
+
+
+def test_outputs_the_model_lacks_leave_no_folder_behind(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError, match="key 'outputs': output 'hhi' is not a daily metric"):
+        run_sweep(_write(tmp_path), out, workers=1, progress=False,
+                  simulate=f"{__name__}:gmv_only_simulation")  # fmt: skip
+    assert not out.exists()
+    # So the same folder takes the sweep once the model reports every output.
+    summary = run_sweep(tmp_path / "grid.yaml", out, workers=1, progress=False,
+                        simulate=f"{__name__}:flaky_simulation")  # fmt: skip
+    assert (summary.done, summary.failed) == (N_RUNS - 3, 3)
+
+
+def test_unreachable_scheduler_leaves_nothing_behind(tmp_path):
+    pytest.importorskip("distributed")
+    address = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
+    out = tmp_path / "out"
+    res = _cli("sweep", str(_write(tmp_path)), "--out", str(out), "--scheduler", address,
+               "--no-progress")  # fmt: skip
+    _refused(res, f"cannot reach the Dask scheduler at {address}")
+    assert not out.exists()
+
+
+def test_worker_deaths_are_charged_only_to_the_run_that_caused_them(tmp_path, reference):
+    out = tmp_path / "out"
+    summary = run_sweep(_write(tmp_path), out, workers=2, progress=False, max_retries=1,
+                        simulate=f"{__name__}:deadly_simulation")  # fmt: skip
+    assert (summary.done, summary.failed, summary.missing) == (N_RUNS - 3, 3, 0)
+    runs = pd.read_parquet(out / "runs.parquet").set_index("run_id")
+    failed = runs[runs["status"] == "failed"]
+    assert failed.index.tolist() == ["p00003-r000", "p00003-r001", "p00003-r002"]
+    assert failed["error"].str.startswith("WorkerLost: ").all()
+    # Lost once with others (not charged), then twice alone: max_retries=1 is exceeded.
+    assert (failed["attempts"] == 4).all()
+    # Every healthy run that shared a pool with the killer is done, with the same result.
+    done = _values(out).query("status == 'done'").reset_index(drop=True)
+    want = _values(reference)
+    want = want[want["run_id"].isin(done["run_id"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(done, want)
+
+
+class _FailedFuture:
+    """What a Dask future looks like once its task errored."""
+
+    status = "error"
+
+    def __init__(self, exc: BaseException) -> None:
+        self._exc = exc
+
+    def exception(self) -> BaseException:
+        return self._exc
+
+
+def test_dask_killed_worker_is_a_worker_loss_not_a_failed_run():
+    distributed = pytest.importorskip("distributed")
+    from ecosim.sweep.executors import DaskExecutor, WorkerLost
+
+    executor = DaskExecutor.__new__(DaskExecutor)  # no scheduler needed to read a result
+    last = type("Worker", (), {"address": "tcp://127.0.0.1:1"})()
+    killed = distributed.KilledWorker("ecosim-run-p00003-r000-x", last, 3)
+    with pytest.raises(WorkerLost, match="Dask workers died"):
+        executor.result(_FailedFuture(killed))
+    with pytest.raises(ValueError, match="other"):  # any other error is passed on as it is
+        executor.result(_FailedFuture(ValueError("other")))

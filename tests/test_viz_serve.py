@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import socket
 import stat
+import subprocess
 import sys
 import tarfile
 from pathlib import Path
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ecosim.cli import build_parser, main
-from ecosim.commands.serve import url_for
+from ecosim.commands.serve import check_listen, url_for
 
 pytest.importorskip("solara")
 
@@ -113,3 +115,31 @@ def test_missing_npm_is_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="npm not found"):
         assets.install_assets(tmp_path / "cdn", quiet=True)
     assert Path(tmp_path / "cdn").exists() is False
+
+
+def _serve(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "ecosim", "serve", *args], capture_output=True, text=True
+    )
+
+
+def test_bad_host_or_busy_port_fail_before_the_url_is_printed():
+    res = _serve("--host", "no.such.host.invalid", "--port", "0")
+    assert res.returncode == 2, res.stderr
+    assert "--host no.such.host.invalid: cannot be resolved" in res.stderr
+    assert "serving" not in res.stdout and "Traceback" not in res.stderr
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        res = _serve("--port", str(port))
+    assert res.returncode == 2, res.stderr
+    assert f"--port {port}: 127.0.0.1:{port} is already in use" in res.stderr
+    assert "serving" not in res.stdout and "Traceback" not in res.stderr
+
+
+def test_check_listen_gives_the_free_port_it_found():
+    port = check_listen("127.0.0.1", 0)
+    assert 0 < port < 65536
+    with socket.socket() as sock:  # it was released again
+        sock.bind(("127.0.0.1", port))

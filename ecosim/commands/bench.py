@@ -1,4 +1,4 @@
-"""``ecosim bench``: time and memory of the baseline by scale, and issue 4's targets.
+"""``ecosim bench``: time and memory of the baseline by scale, against the targets.
 
 Without a scale it runs the standard ladder (10^4, 10^5 and 10^6 consumers, merchants scaled
 with them, 365 days), the merchant check (10^5 consumers with 10x the merchants) and the
@@ -13,8 +13,10 @@ import json
 import sys
 
 from ecosim.bench import LADDER, Scale, bench, default_config, format_report, scaled_merchants
-from ecosim.commands import add_set_option
+from ecosim.commands import MAX_STEPS, ExitCode, add_set_option, int_option
 from ecosim.config import ConfigError, load_config, validate_value
+
+__all__ = ["register", "run"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,23 +27,32 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--consumers", type=int, help="households (default: the 10^4..10^6 ladder)")
-    p.add_argument("--merchants", type=int, help="initial stores (default: consumers / 50)")
-    p.add_argument("--days", type=int, default=365, help="simulated days (default 365)")
-    p.add_argument("--repeat", type=int, default=3, help="runs per scale (default 3)")
+    p.add_argument(
+        "--consumers", type=int_option(1), help="households (default: the 10^4..10^6 ladder)"
+    )
+    p.add_argument(
+        "--merchants", type=int_option(1), help="initial stores (default: consumers / 50)"
+    )
+    p.add_argument(
+        "--days",
+        type=int_option(1, MAX_STEPS),
+        default=365,
+        help=f"simulated days, 1 to {MAX_STEPS} (default 365)",
+    )
+    p.add_argument("--repeat", type=int_option(1), default=3, help="runs per scale (default 3)")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.add_argument("--config", help="YAML config to scale (default configs/baseline.yaml)")
-    p.add_argument("--seed", type=int, help="model seed (the config's by default)")
+    p.add_argument("--seed", type=int_option(0), help="model seed, >= 0 (the config's by default)")
     add_set_option(p, "merchants.entry_rate=5")
     p.add_argument(
         "--reference-days",
-        type=int,
+        type=int_option(0, MAX_STEPS),
         default=10,
         help="days of the reference comparison (default 10; 0 skips it)",
     )
     p.add_argument(
         "--reference-consumers",
-        type=int,
+        type=int_option(1),
         help="consumers of the reference comparison (default 10^5, or --consumers if given)",
     )
     p.add_argument(
@@ -52,17 +63,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _positive(name: str, value: int | None) -> None:
-    if value is not None and value < 1:
-        raise ConfigError(f"--{name}: must be at least 1, got {value}")
+def _check_scale(config: str | None, overrides: list[str], scale: Scale, options: str) -> None:
+    """Refuse, before any run, a scale the config schema does not allow (e.g. too many)."""
+    try:
+        load_config(
+            config,
+            [
+                *overrides,
+                f"consumers.n={scale.consumers}",
+                f"merchants.n_initial={scale.merchants}",
+            ],
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{options}: {exc}") from None
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark and print the table (or the JSON report)."""
-    for name in ("consumers", "merchants", "days", "repeat"):
-        _positive(name, getattr(args, name))
-    if args.reference_days < 0:
-        raise ConfigError(f"--reference-days: must be at least 0, got {args.reference_days}")
     config = args.config or default_config()
     # A bad file, key or seed is refused before any run (exit 2).
     loaded = load_config(config, args.set)
@@ -79,12 +96,14 @@ def run(args: argparse.Namespace) -> int:
         merchants = [args.merchants or scaled_merchants(args.consumers)]
         merchant_check = False
         ref_consumers = args.reference_consumers or args.consumers
-    _positive("reference-consumers", ref_consumers)
     scales = [Scale(n, m, args.days) for n, m in zip(consumers, merchants, strict=True)]
+    for scale in scales:
+        _check_scale(config, args.set, scale, "--consumers/--merchants")
     reference = None
     if args.reference_days:
         ref_merchants = args.merchants or scaled_merchants(ref_consumers)
         reference = Scale(ref_consumers, ref_merchants, args.reference_days)
+        _check_scale(config, args.set, reference, "--reference-consumers")
 
     def progress(message: str) -> None:
         print(f"bench: {message}", file=sys.stderr, flush=True)
@@ -103,4 +122,4 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=1))
     else:
         print(format_report(report))
-    return 0
+    return ExitCode.OK

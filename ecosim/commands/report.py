@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ecosim.commands import ExitCode, check_out_dir
+
 __all__ = ["register", "run"]
 
 
@@ -35,9 +37,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the report; returns the exit status (0)."""
+    """Write the report; returns the exit status."""
+    if args.out is not None:
+        check_out_dir(args.out)  # before the sweep is read and figures drawn
+    # Imported here: matplotlib and seaborn are slow to import (start-up of other commands).
     from ecosim.report import write_report
 
     path = write_report(args.dir, args.out)
     print(path)
-    return 0
+    return ExitCode.OK

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import time
-from pathlib import Path
+from typing import Any
 
-from ecosim.commands import add_set_option
+from ecosim.commands import MAX_STEPS, ExitCode, add_set_option, check_out_dir, int_option
 from ecosim.config import config_hash, load_config, validate_value
+from ecosim.io import write_parquet, write_text
+
+__all__ = ["register", "run", "strict_json", "summarize"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``run`` subcommand."""
     p = sub.add_parser("run", help="run one simulation and write its results")
     p.add_argument("config", help="YAML config file")
-    p.add_argument("--steps", type=int, help="days to simulate (config 'steps' by default)")
-    p.add_argument("--seed", type=int, help="seed (config 'seed' by default)")
+    p.add_argument(
+        "--steps",
+        type=int_option(1, MAX_STEPS),
+        help=f"days to simulate, 1 to {MAX_STEPS} (config 'steps' by default)",
+    )
+    p.add_argument("--seed", type=int_option(0), help="seed, >= 0 (config 'seed' by default)")
     add_set_option(p)
     p.add_argument("--out", default="results/run", help="output folder (default results/run)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
@@ -35,6 +44,21 @@ def summarize(frame, last: int = 30) -> dict[str, dict[str, float]]:
     }
 
 
+def strict_json(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by ``None`` (JSON ``null``).
+
+    Strict JSON has no NaN or Infinity; ``null`` in ``summary.json`` means the quantity is
+    undefined for this run (e.g. a ratio with nothing to divide by).
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate everything first, simulate, then write the outputs (each file atomically)."""
     config = load_config(args.config, args.set)  # ConfigError -> exit 2, nothing written
@@ -42,10 +66,11 @@ def run(args: argparse.Namespace) -> int:
     for option, key in (("--steps", "steps"), ("--seed", "seed")):
         if getattr(args, key) is not None:
             validate_value(config, key, getattr(args, key), option)
+    out = check_out_dir(args.out)  # a file in the way is refused now, not after simulating
+    # The model, rich and numpy are imported only now: a refused command stays fast.
     from rich.console import Console
     from rich.table import Table
 
-    from ecosim.io import write_json, write_parquet
     from ecosim.metrics import METRICS
     from ecosim.model import EcosystemModel
 
@@ -59,21 +84,23 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     frame = model.timeseries()
     summary = summarize(frame)
-    out = Path(args.out)
     write_parquet(out / "timeseries.parquet", frame)
-    write_json(
-        out / "summary.json",
-        {
-            "config": str(args.config),
-            "config_hash": config_hash(config),
-            "seed": seed,
-            "steps": steps,
-            "wall_seconds": elapsed,
-            "metrics": summary,
-            "ledger_residual": model.ledger.residual(),
-        },
-    )
-    figures = [] if args.no_figures else __import__("ecosim.plots").plots.write_figures(frame, out)
+    document = {
+        "config": str(args.config),
+        "config_hash": config_hash(config),
+        "seed": seed,
+        "steps": steps,
+        "wall_seconds": elapsed,
+        "metrics": summary,
+        "ledger_residual": model.ledger.residual(),
+    }
+    text = json.dumps(strict_json(document), indent=2, sort_keys=True, allow_nan=False)
+    write_text(out / "summary.json", text + "\n")
+    figures = []
+    if not args.no_figures:
+        from ecosim.plots import write_figures  # matplotlib and seaborn: only to draw figures
+
+        figures = write_figures(frame, out)
 
     table = Table(
         "metric",
@@ -97,4 +124,4 @@ def run(args: argparse.Namespace) -> int:
         f"simulated in {elapsed:.2f} s; wrote {out}/timeseries.parquet, "
         f"{out}/summary.json and {len(figures)} figures"
     )
-    return 0
+    return ExitCode.OK

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 import socket
 import sys
 from pathlib import Path
 
-from ecosim.commands import add_set_option
-from ecosim.config import load_config
+from ecosim.commands import ExitCode, add_set_option, int_option
+from ecosim.config import ConfigError, load_config
+
+__all__ = ["DEFAULT_CONFIG", "check_listen", "register", "serve", "url_for"]
 
 DEFAULT_CONFIG = "configs/baseline.yaml"
 
@@ -29,7 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="CONFIG",
         help=f"YAML config file (default {DEFAULT_CONFIG} if present, else built-in defaults)",
     )
-    p.add_argument("--port", type=int, default=8765, help="TCP port (default 8765; 0: any free)")
+    p.add_argument(
+        "--port",
+        type=int_option(0, 65535),
+        default=8765,
+        help="TCP port, 0 to 65535 (default 8765; 0: any free port)",
+    )
     p.add_argument(
         "--host",
         default="127.0.0.1",
@@ -39,12 +47,42 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=serve)
 
 
-def _free_port(host: str) -> int:
-    """A port the OS reports free on ``host`` (for ``--port 0``, so the URL can be printed)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+def check_listen(host: str, port: int) -> int:
+    """Resolve ``host`` and bind ``port`` on it once, so a bad address fails before start-up.
+
+    Args:
+        host: name or address to listen on.
+        port: TCP port (0: any free port).
+
+    Returns:
+        The port (the one the OS chose, for 0).
+
+    Raises:
+        ConfigError: the host cannot be resolved, is not an address of this machine, or the
+            port is in use or not allowed; the message names the option.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(f"--host {host}: cannot be resolved ({reason})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        # The server sets SO_REUSEADDR too: a port left in TIME_WAIT is usable, not "in use".
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                problem = "is already in use; choose another --port (0: any free port)"
+                raise ConfigError(f"--port {port}: {host}:{port} {problem}") from None
+            if exc.errno == errno.EADDRNOTAVAIL:
+                raise ConfigError(f"--host {host}: not an address of this machine") from None
+            if exc.errno == errno.EACCES:
+                problem = "permission denied (ports below 1024 need privileges)"
+                raise ConfigError(f"--port {port}: {problem}") from None
+            raise ConfigError(f"--host {host} --port {port}: cannot listen ({exc})") from None
+        return int(sock.getsockname()[1])
 
 
 def url_for(host: str, port: int) -> str:
@@ -61,9 +99,10 @@ def serve(args: argparse.Namespace) -> int:
     if path is None and Path(DEFAULT_CONFIG).is_file():
         path = DEFAULT_CONFIG
     load_config(path, args.set)  # a bad config or --set ends here (exit 2), not in the browser
-    port = _free_port(args.host) if args.port == 0 else args.port
+    port = check_listen(args.host, args.port)  # before the URL is printed
 
-    # The app reads its config from the environment: Solara imports it in its own way.
+    # Solara and the app are imported only now (they are optional and slow to import). The
+    # app reads its config from the environment: Solara imports it in its own way.
     from ecosim.viz.controls import CONFIG_ENV, SET_ENV
 
     os.environ[CONFIG_ENV] = str(Path(path).resolve()) if path else ""
@@ -97,6 +136,11 @@ def serve(args: argparse.Namespace) -> int:
         "--no-open",
         "--no-check-version",  # it would block start-up on a network call
     ]  # fmt: skip
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the normal way to stop
-        solara_run.main(args=solara_args, prog_name="ecosim serve", standalone_mode=False)
-    return 0
+    try:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the normal way to stop
+            solara_run.main(args=solara_args, prog_name="ecosim serve", standalone_mode=False)
+    except SystemExit as exc:  # uvicorn exits with its own codes (3: could not start)
+        if exc.code not in (None, 0):
+            print(f"error: the server stopped (status {exc.code})", file=sys.stderr)
+            return ExitCode.FAILED
+    return ExitCode.OK

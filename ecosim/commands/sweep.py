@@ -3,8 +3,9 @@
 Runs every design point x replication of a sweep file, locally in a process pool or on an
 existing Dask cluster, and writes ``runs.parquet``, ``timeseries/`` and ``manifest.json`` to
 DIR. Running the same command again runs only what is missing. Exit status: 0 when every run
-is recorded as done, 1 when some failed or could not be run, 2 for a bad sweep file (or one
-that differs from the one that made DIR), 130 when interrupted.
+is recorded as done, 1 when some failed or could not be run (or the cluster was lost), 2 for
+a bad sweep file (or one that differs from the one that made DIR), an unusable or busy DIR
+or an unreachable scheduler (nothing is written then), 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -13,17 +14,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from ecosim.commands import ExitCode, int_option
+
 __all__ = ["register", "run"]
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--workers",
-        type=_positive_int,
+        type=int_option(1),
         default=None,
         metavar="N",
         help="local worker processes (default: usable CPUs); with --scheduler, a cap on runs "
@@ -67,6 +60,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the sweep; returns the exit status (see the module docstring)."""
+    # Imported here: the sweep machinery (pandas, numpy, SALib) is slow to import, and other
+    # subcommands and refused arguments should not pay for it.
     from ecosim.sweep.runner import SweepError, run_sweep
 
     try:
@@ -78,17 +73,17 @@ def run(args: argparse.Namespace) -> int:
             retry_failed=args.retry_failed,
             progress=not args.no_progress,
         )
-    except SweepError as exc:
+    except SweepError as exc:  # refusals before any work are ConfigErrors: exit status 2
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     except ImportError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     except KeyboardInterrupt:
         print(
             "interrupted: finished runs are recorded; run the same command again to resume",
             file=sys.stderr,
         )
-        return 130
+        return ExitCode.INTERRUPTED
     print(summary)
-    return 0 if summary.total_done == summary.total else 1
+    return ExitCode.OK if summary.total_done == summary.total else ExitCode.FAILED

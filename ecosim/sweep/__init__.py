@@ -5,8 +5,9 @@ See ``docs/sweeps.md`` for the file format. The main entry point is :func:`run_s
 """
 
 from ecosim.sweep.design import Design, RunSpec, build_design, plan_runs, run_seeds
-from ecosim.sweep.runner import SweepError, SweepSummary, default_out_dir, run_sweep
+from ecosim.sweep.runner import SweepSummary, default_out_dir, run_sweep
 from ecosim.sweep.spec import ParameterSpec, SweepFile, SweepSpec, load_sweep_file
+from ecosim.sweep.store import SweepError, SweepRefused
 
 __all__ = [
     "Design",
@@ -14,6 +15,7 @@ __all__ = [
     "RunSpec",
     "SweepError",
     "SweepFile",
+    "SweepRefused",
     "SweepSpec",
     "SweepSummary",
     "build_design",

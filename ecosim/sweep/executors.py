@@ -9,14 +9,16 @@ knows which executor it drives. Both run :func:`ecosim.sweep.worker.run_task`.
   are handed back to the runner as :class:`WorkerLost` so it can retry them.
 * :class:`DaskExecutor` wraps :class:`distributed.Client` connected to an existing
   scheduler. The scheduler itself reschedules the tasks of a worker that dies (up to
-  ``distributed.scheduler.allowed-failures`` times, then ``KilledWorker``), and tasks are
-  submitted with ``retries`` so one that raises outside the model is retried too.
+  ``distributed.scheduler.allowed-failures`` times, then ``KilledWorker``, handed to the
+  runner as :class:`WorkerLost`), and tasks are submitted with ``retries`` so one that
+  raises outside the model is retried too.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -115,8 +117,6 @@ def _init_pool_process(parent_pid: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        import ctypes
-
         pr_set_pdeathsig = 1
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: rely on the pool's own pipes closing
@@ -204,7 +204,7 @@ def _connect(address: str, timeout: float) -> Any:
     accepts and never answers (the dashboard's HTTP port instead of the scheduler's, say)
     would hang forever. So the client is made in a daemon thread and waited for.
     """
-    from distributed import Client
+    from distributed import Client  # optional dependency, present when used
 
     box: dict[str, Any] = {}
 
@@ -279,7 +279,7 @@ class DaskExecutor(SweepExecutor):
         )
 
     def wait(self, futures: Iterable[Any], timeout: float) -> set[Any]:
-        from distributed import wait
+        from distributed import wait  # optional dependency, present when used
 
         futures = list(futures)
         try:
@@ -293,10 +293,17 @@ class DaskExecutor(SweepExecutor):
         return set(done)
 
     def result(self, future: Any) -> dict[str, Any]:
+        from distributed import KilledWorker  # optional dependency, present when used
+
         if future.status == "cancelled":
             raise ExecutorGone(_LOST.format(reason="a task was cancelled"))
         if future.status == "error":
-            raise future.exception()
+            exc = future.exception()
+            if isinstance(exc, KilledWorker):
+                # The scheduler blames every task its dead workers held; the runner finds out
+                # which run is really at fault by retrying them one at a time.
+                raise WorkerLost(f"Dask workers died while holding it: {exc}")
+            raise exc
         return future.result()
 
     def close(self, cancel: bool = False) -> None:

@@ -1,53 +1,61 @@
 """Run a sweep: every design point x replication, resumable, with crash-safe output.
 
-Output folder layout (``DIR``)::
+The folder and what is recorded there is :mod:`ecosim.sweep.store`; the executors (a local
+process pool or a Dask cluster) are :mod:`ecosim.sweep.executors`. This module plans the
+runs, keeps the executor busy and records each result as it arrives, so a sweep killed at
+any moment loses at most the runs in flight, and running the same command again runs only
+what is missing. ``runs.parquet`` is rebuilt from the records every few seconds and at the
+end.
 
-    manifest.json            sweep file (normalised and raw), hashes, versions, git commit
-    runs.parquet             one row per recorded run (rebuilt from records/)
-    records/<run_id>.json    one small record per finished run: the commit marker
-    timeseries/<run_id>.parquet   the run's daily metrics
-    .lock                    held while a sweep writes here
-
-Every file is written to a temporary name and renamed (:mod:`ecosim.io`). A run counts as
-recorded once its record exists; its time series is written before its record, so a sweep
-killed at any moment (even with SIGKILL) loses at most the runs in flight, and running the
-same command again runs only what is missing. ``runs.parquet`` is a view rebuilt from the
-records, every few seconds and at the end.
+A run whose worker process dies is not blamed until shown to be at fault: a pool process
+that dies takes every run in flight with it, and a Dask worker the runs it held. The runs
+lost together are retried one at a time, and only a run that kills its worker while it is
+the only one in flight is charged an attempt; after ``max_retries`` such attempts it is
+recorded as failed. A run that raises is recorded as failed at once (no retry).
 """
 
 from __future__ import annotations
 
-import fcntl
-import importlib.metadata
-import json
+import contextlib
+import functools
 import math
-import os
-import platform
-import subprocess
-import sys
 import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from ecosim.config import ConfigError
-from ecosim.io import write_json, write_parquet
-from ecosim.sweep.design import Design, RunSpec, build_design, plan_runs
+from ecosim.sweep.design import RunSpec, build_design, plan_runs
 from ecosim.sweep.executors import ExecutorGone, SweepExecutor, WorkerLost, make_executor
+from ecosim.sweep.progress import ProgressBar, say
 from ecosim.sweep.spec import SweepFile, load_sweep_file
+from ecosim.sweep.store import (
+    BOOKKEEPING,
+    MANIFEST,
+    RECORDS_DIR,
+    RUNS_TABLE,
+    TIMESERIES_DIR,
+    SweepError,
+    SweepRefused,
+    SweepStore,
+    finish_invocation,
+    new_manifest,
+    read_records,
+    runs_frame,
+    start_invocation,
+)
 from ecosim.sweep.worker import DEFAULT_SIMULATE, run_task
 
 __all__ = [
+    "BOOKKEEPING",
     "MANIFEST",
     "RECORDS_DIR",
     "RUNS_TABLE",
     "TIMESERIES_DIR",
     "SweepError",
+    "SweepRefused",
     "SweepSummary",
     "default_out_dir",
     "read_records",
@@ -55,20 +63,8 @@ __all__ = [
     "runs_frame",
 ]
 
-MANIFEST = "manifest.json"
-RUNS_TABLE = "runs.parquet"
-RECORDS_DIR = "records"
-TIMESERIES_DIR = "timeseries"
-_LOCK = ".lock"
-_FORMAT = 1
 #: Seconds between rebuilds of runs.parquet while a sweep runs (it is always rebuilt at the end).
-_FLUSH_EVERY_S = 10.0
-#: Columns of runs.parquet that describe how a run went, not what it computed.
-BOOKKEEPING = ("elapsed_s", "attempts", "worker", "finished_at")
-
-
-class SweepError(RuntimeError):
-    """The sweep cannot start or go on (folder in use, not a sweep folder, cluster lost)."""
+FLUSH_EVERY_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -117,274 +113,6 @@ def default_out_dir(sweep_path: str | Path) -> Path:
     return Path("results") / "sweeps" / Path(sweep_path).stem
 
 
-# --------------------------------------------------------------------------- provenance
-_PACKAGES = (
-    "ecosim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "salib", "dask", "distributed",
-)  # fmt: skip
-
-
-def _versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in _PACKAGES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
-
-def _git(*args: str) -> str | None:
-    repo = Path(__file__).resolve().parents[2]
-    try:
-        proc = subprocess.run(
-            ["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=10
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return proc.stdout.strip() if proc.returncode == 0 else None
-
-
-def _git_info() -> dict[str, Any]:
-    commit = _git("rev-parse", "HEAD")
-    status = _git("status", "--porcelain", "--untracked-files=no") if commit else None
-    return {"commit": commit, "dirty": bool(status) if status is not None else None}
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-# --------------------------------------------------------------------------- records
-def _plain(value: Any) -> Any:
-    """JSON-safe Python scalar (numpy scalars would otherwise be written as strings)."""
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        return value.item()
-    return value
-
-
-def _record(run: RunSpec, result: dict[str, Any], attempts: int) -> dict[str, Any]:
-    return {
-        "run_id": run.run_id,
-        "point": run.point,
-        "replication": run.replication,
-        "seed": run.seed,
-        "params": {k: _plain(v) for k, v in run.params.items()},
-        "status": result["status"],
-        "error": result.get("error"),
-        "error_type": result.get("error_type"),
-        "traceback": result.get("traceback"),
-        "final": {k: float(v) for k, v in result.get("final", {}).items()},
-        "mean": {k: float(v) for k, v in result.get("mean", {}).items()},
-        "config_hash": result.get("config_hash"),
-        "elapsed_s": float(result.get("elapsed_s") or 0.0),
-        "attempts": attempts,
-        "worker": result.get("worker"),
-        "finished_at": _now(),
-    }
-
-
-def read_records(out_dir: str | Path) -> dict[str, dict[str, Any]]:
-    """Every per-run record in a sweep folder, by run id (unreadable ones are skipped)."""
-    records: dict[str, dict[str, Any]] = {}
-    folder = Path(out_dir) / RECORDS_DIR
-    if not folder.is_dir():
-        return records
-    for path in sorted(folder.glob("*.json")):
-        try:
-            rec = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        if isinstance(rec, dict) and "run_id" in rec:
-            records[rec["run_id"]] = rec
-    return records
-
-
-def runs_frame(
-    records: list[dict[str, Any]], parameters: list[str], outputs: list[str]
-) -> pd.DataFrame:
-    """The ``runs.parquet`` table: one row per run, sorted by point and replication.
-
-    Columns: ``run_id``, ``point``, ``replication``, ``seed``, one column per parameter
-    (named by its dotted key), ``status``, ``error``, ``<output>_final`` and
-    ``<output>_mean`` (the metric's unit), then bookkeeping: ``elapsed_s`` (s), ``attempts``,
-    ``worker``, ``finished_at``.
-    """
-    records = sorted(records, key=lambda r: (r["point"], r["replication"]))
-    nan = float("nan")
-    cols: dict[str, Any] = {
-        "run_id": pd.Series([r["run_id"] for r in records], dtype="str"),
-        "point": pd.Series([r["point"] for r in records], dtype="int64"),
-        "replication": pd.Series([r["replication"] for r in records], dtype="int64"),
-        "seed": pd.Series([r["seed"] for r in records], dtype="int64"),
-    }
-    for key in parameters:
-        values = [r["params"].get(key) for r in records]
-        column = pd.Series(values)
-        if column.dtype == object and len({type(v) for v in values}) > 1:
-            # Parquet columns need one type; a mixed categorical is stored as text.
-            column = column.astype("str")
-        cols[key] = column
-    cols["status"] = pd.Series([r["status"] for r in records], dtype="str")
-    cols["error"] = pd.Series([r.get("error") for r in records], dtype="str")
-    for out in outputs:
-        cols[f"{out}_final"] = pd.Series(
-            [r["final"].get(out, nan) for r in records], dtype="float64"
-        )
-    for out in outputs:
-        cols[f"{out}_mean"] = pd.Series([r["mean"].get(out, nan) for r in records], dtype="float64")
-    cols["elapsed_s"] = pd.Series([r.get("elapsed_s", nan) for r in records], dtype="float64")
-    cols["attempts"] = pd.Series([r.get("attempts", 1) for r in records], dtype="int64")
-    cols["worker"] = pd.Series([r.get("worker") for r in records], dtype="str")
-    cols["finished_at"] = pd.Series([r.get("finished_at") for r in records], dtype="str")
-    return pd.DataFrame(cols)
-
-
-# --------------------------------------------------------------------------- folder
-class _FolderLock:
-    """An exclusive ``flock`` on ``DIR/.lock``; the OS drops it if the process dies."""
-
-    def __init__(self, out_dir: Path) -> None:
-        self.path = out_dir / _LOCK
-        self._fd: int | None = None
-
-    def __enter__(self) -> _FolderLock:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            os.close(fd)
-            raise SweepError(
-                f"{self.path.parent}: another sweep (pid {other}) is writing here"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        self._fd = fd
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
-
-
-def _diff(old: Any, new: Any, prefix: str = "") -> list[str]:
-    if isinstance(old, dict) and isinstance(new, dict):
-        out: list[str] = []
-        for key in [*old, *(k for k in new if k not in old)]:
-            out += _diff(old.get(key), new.get(key), f"{prefix}{key}.")
-        return out
-    return [] if old == new else [prefix.rstrip(".")]
-
-
-def _check_manifest(out_dir: Path, sweep: SweepFile) -> dict[str, Any] | None:
-    """The existing manifest, after checking it was made by this very sweep."""
-    path = out_dir / MANIFEST
-    if not path.exists():
-        leftovers = [p.name for p in out_dir.iterdir() if p.name != _LOCK]
-        if leftovers:
-            raise SweepError(
-                f"{out_dir} exists and is not a sweep output folder (no {MANIFEST}; it holds "
-                f"{', '.join(sorted(leftovers)[:3])}); choose another --out"
-            )
-        return None
-    manifest = json.loads(path.read_text())
-    if manifest.get("sweep_hash") != sweep.sweep_hash():
-        changed = _diff(manifest.get("sweep", {}), sweep.normalised()) or ["?"]
-        raise ConfigError(
-            f"{sweep.path}: differs from the sweep file that made {out_dir} "
-            f"(changed: {', '.join(changed)}); use another --out folder, or delete {out_dir} "
-            f"to start over"
-        )
-    if manifest.get("config_hash") != sweep.config_hash():
-        raise ConfigError(
-            f"{sweep.path}: key 'scenario': the configuration changed since {out_dir} was made "
-            f"(the scenario file, its base files or the model's defaults; config hash "
-            f"{manifest.get('config_hash')} -> {sweep.config_hash()}); use another --out folder"
-        )
-    return manifest
-
-
-def _clean_temporaries(out_dir: Path) -> None:
-    """Remove temporary files a killed sweep left behind (we hold the folder's lock)."""
-    for folder in (out_dir, out_dir / RECORDS_DIR, out_dir / TIMESERIES_DIR):
-        if folder.is_dir():
-            for tmp in folder.glob(".*.tmp"):
-                tmp.unlink(missing_ok=True)
-
-
-def _new_manifest(sweep: SweepFile, design: Design, runs: list[RunSpec]) -> dict[str, Any]:
-    return {
-        "format": _FORMAT,
-        "created": _now(),
-        "sweep_file": str(sweep.path.resolve()),
-        "sweep_text": sweep.text,
-        "description": sweep.spec.description,
-        "sweep": sweep.normalised(),
-        "sweep_hash": sweep.sweep_hash(),
-        "scenario_file": str(sweep.scenario_path) if sweep.scenario_path else None,
-        "config_hash": sweep.config_hash(),
-        "config": sweep.base.model_dump(mode="json"),
-        "design": {
-            "kind": design.kind,
-            "points": len(design),
-            "replications": sweep.spec.replications,
-            "runs": len(runs),
-            "problem": design.problem,
-        },
-        "versions": _versions(),
-        "git": _git_info(),
-        "invocations": [],
-    }
-
-
-# --------------------------------------------------------------------------- progress
-class _Progress:
-    """A rich progress bar (runs done, failures, ETA) on stderr, or nothing."""
-
-    def __init__(self, enabled: bool, total: int, label: str) -> None:
-        self._bar = None
-        if not enabled:
-            return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self._bar = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("runs, [red]{task.fields[failed]} failed"),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-        )
-        self._task = self._bar.add_task(label, total=total, failed=0)
-        self._bar.start()
-
-    def advance(self, failed: int) -> None:
-        if self._bar is not None:
-            self._bar.update(self._task, advance=1, failed=failed)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-
-
-def _say(enabled: bool, text: str) -> None:
-    if enabled:
-        print(text, file=sys.stderr, flush=True)
-
-
-# --------------------------------------------------------------------------- main loop
 def run_sweep(
     sweep_path: str | Path,
     out_dir: str | Path | None = None,
@@ -406,7 +134,8 @@ def run_sweep(
         scheduler: address of a running Dask scheduler, e.g. ``tcp://10.0.0.5:8786``.
         retry_failed: run again the runs recorded as failed.
         progress: show a progress bar and messages on stderr.
-        max_retries: times a run whose worker died is retried before it counts as failed.
+        max_retries: times a run may kill its worker while running alone before it is
+            recorded as failed (see the module docstring).
         simulate: the per-run function as ``module:function`` (tests swap in stand-ins).
 
     Returns:
@@ -414,191 +143,236 @@ def run_sweep(
 
     Raises:
         ConfigError: bad sweep file, or one that differs from the one that made ``out_dir``.
-        SweepError: the folder is in use or not a sweep folder, or the cluster went away.
+        SweepRefused: the folder cannot be used (in use, not a sweep folder, damaged, not
+            writable) or the Dask scheduler cannot be reached; nothing was written.
+        SweepError: the cluster went away mid-sweep.
         KeyboardInterrupt: after recording what finished (the sweep can be resumed).
     """
     started = time.perf_counter()
-    sweep = load_sweep_file(sweep_path)
+    sweep = load_sweep_file(sweep_path)  # also refuses a design too large to build
     design = build_design(sweep)
     runs = plan_runs(design, sweep.spec.replications, sweep.spec.seed)
-    out = Path(out_dir) if out_dir is not None else default_out_dir(sweep.path)
-    out.mkdir(parents=True, exist_ok=True)
-    params = [p.key for p in sweep.parameters]
-    outputs = list(sweep.spec.outputs)
+    store = SweepStore(out_dir if out_dir is not None else default_out_dir(sweep.path))
+    store.check_usable()
+    created = not store.path.exists()
 
-    with _FolderLock(out):
-        manifest = _check_manifest(out, sweep) or _new_manifest(sweep, design, runs)
-        _clean_temporaries(out)
-
-        by_id = {run.run_id: run for run in runs}
-        records = {k: v for k, v in read_records(out).items() if k in by_id}
-
-        def recorded(rec: dict[str, Any]) -> bool:
-            if rec["status"] == "done":
-                return (out / TIMESERIES_DIR / f"{rec['run_id']}.parquet").is_file()
-            return not retry_failed
-
-        records = {k: v for k, v in records.items() if recorded(v)}
-        skipped = len(records)
-        todo = deque(run for run in runs if run.run_id not in records)
-
-        # No executor (no pool processes, no cluster connection) when nothing is left to run.
-        # It is made before anything is written, so a cluster that cannot be reached leaves
-        # the folder as it was.
-        executor = None
-        if todo:
-            try:
-                executor = make_executor(
-                    run_task, sweep.base.model_dump(mode="json"), workers=workers,
-                    scheduler=scheduler,
-                )  # fmt: skip
-            except ExecutorGone as exc:
-                raise SweepError(str(exc)) from None
-        (out / RECORDS_DIR).mkdir(exist_ok=True)
-        (out / TIMESERIES_DIR).mkdir(exist_ok=True)
-        described = executor.description if executor is not None else "nothing to run"
-        # The top-level git/versions describe the first invocation; a resumed sweep may run
-        # on newer code, so every invocation records its own.
-        invocation = {
-            "started": _now(),
-            "executor": described,
-            "git": _git_info() if manifest["invocations"] else manifest["git"],
-            "versions": _versions() if manifest["invocations"] else manifest["versions"],
-            "argv": sys.argv,
-        }
-        manifest["invocations"].append(invocation)
-        manifest["status"] = "running"
-        write_json(out / MANIFEST, manifest)
-        _say(
-            progress,
-            f"sweep {sweep.name}: {len(runs)} runs ({len(design)} points x "
-            f"{sweep.spec.replications} replications); {skipped} already recorded, "
-            f"{len(todo)} to run on {described}",
-        )
-
-        counts = {"done": 0, "failed": 0}
-        run_s = 0.0
-        bar = _Progress(progress and bool(todo), len(todo), sweep.name)
-
-        def flush() -> None:
-            write_parquet(out / RUNS_TABLE, runs_frame(list(records.values()), params, outputs))
-
-        try:
-            if executor is not None:
-                with executor:
-                    run_s = _drive(
-                        executor,
-                        todo,
-                        sweep,
-                        simulate,
-                        max_retries,
-                        out,
-                        records,
-                        counts,
-                        bar,
-                        flush,
-                    )
-        finally:
-            bar.close()
-            flush()
-            totals = {
-                "done": sum(r["status"] == "done" for r in records.values()),
-                "failed": sum(r["status"] == "failed" for r in records.values()),
-            }
-            invocation.update(
-                finished=_now(), done=counts["done"], failed=counts["failed"], skipped=skipped
+    open_executor = functools.partial(_open_executor, sweep, workers, scheduler)
+    fresh, records = False, {}
+    try:
+        with contextlib.ExitStack() as stack:
+            # A new sweep runs everything: reach the executor before creating anything, so
+            # an unreachable cluster leaves no folder behind.
+            executor = None if store.has_manifest() else stack.enter_context(open_executor())
+            stack.enter_context(store.lock())
+            manifest = store.check_manifest(sweep)
+            fresh = manifest is None
+            manifest = manifest or new_manifest(sweep, design, runs)
+            store.prepare()
+            records = store.finished_records({run.run_id for run in runs}, retry_failed)
+            skipped = len(records)
+            todo = deque(run for run in runs if run.run_id not in records)
+            if todo and executor is None:
+                executor = stack.enter_context(open_executor())
+            described = executor.description if executor and todo else "nothing to run"
+            invocation = start_invocation(manifest, described)
+            store.write_manifest(manifest)
+            say(
+                progress,
+                f"sweep {sweep.name}: {len(runs)} runs ({len(design)} points x "
+                f"{sweep.spec.replications} replications); {skipped} already recorded, "
+                f"{len(todo)} to run on {described}",
             )
-            manifest["summary"] = {"runs": len(runs), **totals}
-            complete = totals["done"] + totals["failed"] == len(runs)
-            manifest["status"] = "complete" if complete else "incomplete"
-            write_json(out / MANIFEST, manifest)
+            drive = _Drive(
+                store=store,
+                sweep=sweep,
+                simulate=simulate,
+                max_retries=max_retries,
+                records=records,
+                bar=ProgressBar(progress and bool(todo), len(todo), sweep.name),
+            )
+            with drive.recording(manifest, invocation, skipped, discardable=fresh):
+                if executor is not None and todo:
+                    drive.run(executor, todo)
+    except _OutputsRefused:
+        # Refused by the model before any run was recorded: leave no manifest behind that
+        # would then refuse the corrected sweep file.
+        if fresh and not records:
+            store.remove(folder=created)
+        raise
 
     return SweepSummary(
-        out_dir=out,
+        out_dir=store.path,
         total=len(runs),
-        done=counts["done"],
-        failed=counts["failed"],
+        done=drive.counts["done"],
+        failed=drive.counts["failed"],
         skipped=skipped,
-        total_done=totals["done"],
-        total_failed=totals["failed"],
+        total_done=drive.totals["done"],
+        total_failed=drive.totals["failed"],
         wall_s=time.perf_counter() - started,
-        run_s=run_s,
+        run_s=drive.run_s,
         executor=described,
     )
 
 
-def _drive(
-    executor: SweepExecutor,
-    todo: deque[RunSpec],
-    sweep: SweepFile,
-    simulate: str,
-    max_retries: int,
-    out: Path,
-    records: dict[str, dict[str, Any]],
-    counts: dict[str, int],
-    bar: _Progress,
-    flush: Callable[[], None],
-) -> float:
-    """Keep the executor busy until every run in ``todo`` is recorded; returns run seconds."""
-    outputs = list(sweep.spec.outputs)
-    lost: dict[str, int] = {}
-    in_flight: dict[Any, RunSpec] = {}
-    run_s = 0.0
-    last_flush = time.monotonic()
+class _OutputsRefused(ConfigError):
+    """A run's model does not report one of the sweep's outputs."""
 
-    def task_of(run: RunSpec) -> dict[str, Any]:
+
+def _open_executor(sweep: SweepFile, workers: int | None, scheduler: str | None) -> SweepExecutor:
+    try:
+        config = sweep.base.model_dump(mode="json")
+        return make_executor(run_task, config, workers=workers, scheduler=scheduler)
+    except ExecutorGone as exc:  # unreachable scheduler: nothing is written yet
+        raise SweepRefused(str(exc)) from None
+
+
+@dataclass
+class _Drive:
+    """Keeps an executor busy with a sweep's runs and records each result as it arrives.
+
+    Attributes:
+        store: the sweep's folder.
+        sweep: the sweep file.
+        simulate: the per-run function as ``module:function``.
+        max_retries: charged worker losses a run may have before it is recorded as failed.
+        records: recorded runs by id (updated as runs finish).
+        bar: the progress bar.
+        counts: runs ``done`` and ``failed`` by this invocation.
+        run_s: summed wall seconds of the runs recorded by this invocation (s).
+        lost: times each run was lost with its worker.
+        charged: of those, the times it was the only run in flight (its own doing).
+        totals: runs recorded as ``done`` and ``failed``, all invocations (set at the end).
+    """
+
+    store: SweepStore
+    sweep: SweepFile
+    simulate: str
+    max_retries: int
+    records: dict[str, dict[str, Any]]
+    bar: ProgressBar
+    counts: dict[str, int] = field(default_factory=lambda: {"done": 0, "failed": 0})
+    run_s: float = 0.0
+    lost: dict[str, int] = field(default_factory=dict)
+    charged: dict[str, int] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=lambda: {"done": 0, "failed": 0})
+
+    @contextlib.contextmanager
+    def recording(
+        self, manifest: dict[str, Any], invocation: dict[str, Any], skipped: int, discardable: bool
+    ) -> Iterator[None]:
+        """However the drive ends, stop the bar and write the runs table and the manifest.
+
+        Args:
+            manifest: the folder's manifest (this invocation is its last entry).
+            invocation: this invocation's entry.
+            skipped: runs already recorded when this invocation started.
+            discardable: the manifest is new, so if the model refuses the outputs before any
+                run is recorded, nothing is written (the caller removes the folder).
+        """
+        try:
+            yield
+        except _OutputsRefused:
+            self.bar.close()
+            if not (discardable and not self.records):
+                self.totals = self.close(manifest, invocation, skipped)
+            raise
+        except BaseException:
+            self.totals = self.close(manifest, invocation, skipped)
+            raise
+        self.totals = self.close(manifest, invocation, skipped)
+
+    def run(self, executor: SweepExecutor, todo: deque[RunSpec]) -> None:
+        """Run everything in ``todo``; returns when every run is recorded."""
+        suspects: deque[RunSpec] = deque()  # lost with a worker, to be retried one at a time
+        in_flight: dict[Any, RunSpec] = {}
+        alone: str | None = None  # the suspect in flight by itself: a loss is its own doing
+        last_flush = time.monotonic()
+        while todo or suspects or in_flight:
+            if suspects:
+                if not in_flight:
+                    run = suspects.popleft()
+                    alone = run.run_id
+                    in_flight[executor.submit(self._task(run))] = run
+            else:
+                # About two runs per slot: enough to never leave a worker idle, few enough
+                # that an interruption loses little and memory stays flat.
+                while todo and len(in_flight) < 2 * executor.slots():
+                    run = todo.popleft()
+                    in_flight[executor.submit(self._task(run))] = run
+            try:
+                finished = executor.wait(in_flight, timeout=1.0)
+            except ExecutorGone as exc:
+                raise SweepError(str(exc)) from None
+            for future in finished:
+                run = in_flight.pop(future)
+                result = self._result(executor, future, run, alone=run.run_id == alone)
+                if result is None:
+                    suspects.append(run)
+                else:
+                    self._record(run, result)
+            if time.monotonic() - last_flush > FLUSH_EVERY_S:
+                self.flush()
+                last_flush = time.monotonic()
+
+    def _task(self, run: RunSpec) -> dict[str, Any]:
         return {
             "run_id": run.run_id,
             "point": run.point,
             "replication": run.replication,
             "seed": run.seed,
             "params": run.params,
-            "steps": sweep.steps,
-            "outputs": outputs,
-            "simulate": simulate,
+            "steps": self.sweep.steps,
+            "outputs": list(self.sweep.spec.outputs),
+            "simulate": self.simulate,
         }
 
-    while todo or in_flight:
-        # Keep about two runs per slot submitted: enough to never leave a worker idle,
-        # few enough that an interruption loses little and memory stays flat.
-        window = 2 * executor.slots()
-        while todo and len(in_flight) < window:
-            run = todo.popleft()
-            in_flight[executor.submit(task_of(run))] = run
+    def _result(
+        self, executor: SweepExecutor, future: Any, run: RunSpec, alone: bool
+    ) -> dict[str, Any] | None:
+        """The run's result, an infrastructure failure in the same shape, or ``None``: retry.
+
+        A run lost with its worker is charged an attempt only if it was ``alone`` in flight.
+        """
         try:
-            finished = executor.wait(in_flight, timeout=1.0)
+            return executor.result(future)
+        except WorkerLost as exc:
+            self.lost[run.run_id] = self.lost.get(run.run_id, 0) + 1
+            if not alone:
+                return None
+            charged = self.charged[run.run_id] = self.charged.get(run.run_id, 0) + 1
+            if charged <= self.max_retries:
+                return None
+            return _infra_failure(run, f"WorkerLost: {exc} ({charged} times while running alone)")
         except ExecutorGone as exc:
             raise SweepError(str(exc)) from None
-        for future in finished:
-            run = in_flight.pop(future)
-            try:
-                result = executor.result(future)
-            except WorkerLost as exc:
-                lost[run.run_id] = lost.get(run.run_id, 0) + 1
-                if lost[run.run_id] <= max_retries:
-                    todo.appendleft(run)
-                    continue
-                result = _infra_failure(run, f"WorkerLost: {exc} ({lost[run.run_id]} times)")
-            except ExecutorGone as exc:
-                raise SweepError(str(exc)) from None
-            except Exception as exc:  # e.g. Dask's KilledWorker: the run kills its workers
-                result = _infra_failure(run, f"{type(exc).__name__}: {exc}")
-            if result.get("error_type") == "UnknownOutputError":
-                raise ConfigError(f"{sweep.path}: key 'outputs': {result['error']}")
-            if result["status"] == "done":
-                # The time series goes first: a record always points at a complete file.
-                write_parquet(out / TIMESERIES_DIR / f"{run.run_id}.parquet", result["timeseries"])
-            record = _record(run, result, attempts=1 + lost.get(run.run_id, 0))
-            write_json(out / RECORDS_DIR / f"{run.run_id}.json", record)
-            records[run.run_id] = record
-            counts[record["status"]] += 1
-            if math.isfinite(record["elapsed_s"]):
-                run_s += record["elapsed_s"]
-            bar.advance(counts["failed"])
-        if time.monotonic() - last_flush > _FLUSH_EVERY_S:
-            flush()
-            last_flush = time.monotonic()
-    return run_s
+        except Exception as exc:  # any other infrastructure error: record the run as failed
+            return _infra_failure(run, f"{type(exc).__name__}: {exc}")
+
+    def _record(self, run: RunSpec, result: dict[str, Any]) -> None:
+        if result.get("error_type") == "UnknownOutputError":
+            problem = result["error"].removeprefix("UnknownOutputError: ")
+            raise _OutputsRefused(f"{self.sweep.path}: key 'outputs': {problem}")
+        record = self.store.save_run(run, result, attempts=1 + self.lost.get(run.run_id, 0))
+        self.records[run.run_id] = record
+        self.counts[record["status"]] += 1
+        if math.isfinite(record["elapsed_s"]):
+            self.run_s += record["elapsed_s"]
+        self.bar.advance(self.counts["failed"])
+
+    def flush(self) -> None:
+        """Rebuild ``runs.parquet`` from the records."""
+        parameters = [p.key for p in self.sweep.parameters]
+        self.store.write_runs_table(self.records, parameters, list(self.sweep.spec.outputs))
+
+    def close(
+        self, manifest: dict[str, Any], invocation: dict[str, Any], skipped: int
+    ) -> dict[str, int]:
+        """Stop the bar, write the runs table and the finished manifest; returns the totals."""
+        self.bar.close()
+        self.flush()
+        totals = finish_invocation(manifest, invocation, self.records, self.counts, skipped)
+        self.store.write_manifest(manifest)
+        return totals
 
 
 def _infra_failure(run: RunSpec, error: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from ecosim.config import (
     ConfigError,
@@ -33,16 +34,25 @@ from ecosim.config import (
     list_parameters,
     load_config,
     read_yaml,
+    set_dotted,
     validate_config,
 )
+from ecosim.metrics import METRICS
 
 __all__ = [
+    "MAX_RUNS",
     "ParameterSpec",
     "SweepFile",
     "SweepSpec",
+    "daily_metric_names",
+    "design_points",
     "load_sweep_file",
     "parse_sweep",
 ]
+
+#: Most runs one sweep may have: the runner keeps every run's plan and record in memory, and
+#: rebuilds ``runs.parquet`` from the records every few seconds (see docs/sweeps.md).
+MAX_RUNS = 100_000
 
 #: Keys the sweep itself controls, so they cannot be design parameters.
 _RESERVED = {
@@ -176,7 +186,7 @@ class SweepFile:
 
 
 # --------------------------------------------------------------------------- errors
-def _describe(source: str, err: dict) -> str:
+def _describe(source: str, err: ErrorDetails) -> str:
     loc = ".".join(str(p) for p in err["loc"])
     if err["type"] == "extra_forbidden":
         close = difflib.get_close_matches(loc, list(SweepSpec.model_fields), n=1, cutoff=0.6)
@@ -229,8 +239,6 @@ def _check_leaf(key: str, base: EcosimConfig, source: str, where: str) -> Any:
 
 def _validate_value(base_data: dict, key: str, value: Any, source: str, where: str) -> None:
     """Check that setting ``key`` to ``value`` gives a valid config (type and bounds)."""
-    from ecosim.config import set_dotted
-
     data = json.loads(json.dumps(base_data))
     set_dotted(data, key, value)
     try:
@@ -296,21 +304,64 @@ def _parse_parameter(
     )
 
 
+def daily_metric_names(config: EcosimConfig) -> list[str]:
+    """Every daily metric a run of ``config`` reports: ``METRICS``, plus with two or more
+    platforms each platform's ``platform_share_<name>``."""
+    names = list(METRICS)
+    if len(config.platforms) > 1:
+        names += [f"platform_share_{p.name}" for p in config.platforms]
+    return names
+
+
 def _check_outputs(outputs: list[str], base: EcosimConfig, source: str) -> None:
-    """Outputs must be daily metrics: a name in ``METRICS`` or a per-platform ``x_<platform>``.
-
-    Per-platform names are accepted on their suffix alone; should one still not exist, the
-    first run that misses it stops the sweep with the same kind of message.
-    """
-    from ecosim.metrics import METRICS
-
-    suffixes = tuple(f"_{p.name}" for p in base.platforms)
+    """Outputs must be daily metrics of the base configuration (see :func:`daily_metric_names`)."""
+    known = daily_metric_names(base)
     for i, name in enumerate(outputs):
-        if name in METRICS or name.endswith(suffixes):
+        if name in known:
             continue
-        close = difflib.get_close_matches(name, list(METRICS), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise ConfigError(f"{source}: key 'outputs.{i}': {name!r} is not a daily metric{hint}")
+        if name.startswith("platform_share_") and len(base.platforms) < 2:
+            hint = " (per-platform shares exist only with two or more platforms)"
+        raise ConfigError(
+            f"{source}: key 'outputs.{i}': {name!r} is not a daily metric{hint}; the metrics "
+            f"are listed in docs/model.md"
+        )
+
+
+def design_points(spec: SweepSpec, parameters: tuple[ParameterSpec, ...]) -> int:
+    """Number of design points, computed without building the design.
+
+    Args:
+        spec: the sweep's schema.
+        parameters: its varied parameters.
+
+    Returns:
+        Grid: the product of the numbers of values; lhs: ``samples``; sobol:
+        ``samples * (parameters + 2)`` (Saltelli's scheme without second-order indices).
+    """
+    if spec.design == "grid":
+        return math.prod(len(p.values or ()) for p in parameters)
+    samples = int(spec.samples or 0)
+    return samples if spec.design == "lhs" else samples * (len(parameters) + 2)
+
+
+def _check_size(spec: SweepSpec, parameters: tuple[ParameterSpec, ...], source: str) -> None:
+    """Refuse a sweep with more than :data:`MAX_RUNS` runs before its design is built."""
+    points = design_points(spec, parameters)
+    runs = points * spec.replications
+    if runs <= MAX_RUNS:
+        return
+    keys = {
+        "grid": "'parameters' (values multiply) x 'replications'",
+        "lhs": "'samples' x 'replications'",
+        "sobol": "'samples' x (number of 'parameters' + 2) x 'replications'",
+    }[spec.design]
+    raise ConfigError(
+        f"{source}: keys {keys}: {points:,} points x {spec.replications:,} replications = "
+        f"{runs:,} runs, more than the maximum of {MAX_RUNS:,} runs per sweep; make the design "
+        f"smaller or split it into several sweep files"
+    )
 
 
 def parse_sweep(data: Any, path: str | Path, text: str = "") -> SweepFile:
@@ -341,7 +392,8 @@ def parse_sweep(data: Any, path: str | Path, text: str = "") -> SweepFile:
         raise ConfigError(f"{source}: key 'samples': only used by lhs and sobol designs")
     if spec.design != "grid" and spec.samples is None:
         raise ConfigError(f"{source}: key 'samples': required for a {spec.design} design")
-    if spec.design == "sobol" and spec.samples & (spec.samples - 1):
+    samples = spec.samples or 0
+    if spec.design == "sobol" and samples & (samples - 1):
         raise ConfigError(
             f"{source}: key 'samples': must be a power of 2 for a sobol design "
             f"(the Sobol' sequence is balanced only then), got {spec.samples}"
@@ -377,6 +429,7 @@ def parse_sweep(data: Any, path: str | Path, text: str = "") -> SweepFile:
         raise ConfigError(
             f"{source}: key 'overrides.{overlap[0]}': also a varied parameter; set it in one place"
         )
+    _check_size(spec, params, source)
     return SweepFile(
         path=path, text=text, spec=spec, scenario_path=scenario_path, base=base, parameters=params
     )

@@ -22,7 +22,7 @@ __all__ = ["DEFAULT_SIMULATE", "UnknownOutputError", "run_task"]
 DEFAULT_SIMULATE = "ecosim.simulate:run_simulation"
 
 
-class UnknownOutputError(KeyError):
+class UnknownOutputError(LookupError):
     """A sweep output is not a column of the model's daily metrics."""
 
 
