@@ -941,10 +941,10 @@ class EcosimConfig(_Section):
     def _check_consistency(self) -> EcosimConfig:
         names = [c.name for c in self.categories]
         if len(set(names)) != len(names):
-            raise ValueError(f"category names must be unique, got {names}")
+            raise ValueError(f"key 'categories': category names must be unique, got {names}")
         pnames = [p.name for p in self.platforms]
         if len(set(pnames)) != len(pnames):
-            raise ValueError(f"platform names must be unique, got {pnames}")
+            raise ValueError(f"key 'platforms': platform names must be unique, got {pnames}")
         rates = [
             c.consumption_rate if c.kind == "consumable" else c.need_rate for c in self.categories
         ]
@@ -954,11 +954,11 @@ class EcosimConfig(_Section):
                 "consumption_rate and every durable's need_rate is 0); give at least one a "
                 "positive rate"
             )
-        for c in self.categories:
+        for i, c in enumerate(self.categories):
             if c.unit_cost >= c.reference_price:
                 raise ValueError(
-                    f"category {c.name!r}: unit_cost {c.unit_cost} must be below "
-                    f"reference_price {c.reference_price}"
+                    f"key 'categories.{i}.unit_cost': category {c.name!r}: unit_cost "
+                    f"{c.unit_cost} must be below reference_price {c.reference_price}"
                 )
         self._check_schedule()
         return self
