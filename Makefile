@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/$$(cat .python-v
 	"$$HOME/.pyenv/versions/$$(cat .python-version)/bin/python" python3.13 python3.12 python3; do \
 	command -v "$$p" >/dev/null 2>&1 && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint typecheck check bench clean
 
 setup: $(STAMP)
 
@@ -29,6 +29,12 @@ test: setup
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+# What CI runs besides the tests: lint, format and types.
+check: lint typecheck
 
 bench: setup
 	$(VENV)/bin/ecosim bench

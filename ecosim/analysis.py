@@ -94,7 +94,7 @@ class SweepResults:
         keys = ["point", "output", "stat"]
         grouped = self.outcomes.groupby(keys, sort=True)["value"]
         summary = grouped.agg(n="count", mean="mean", sd="std").reset_index()
-        quantiles = grouped.quantile([0.05, 0.5, 0.95]).unstack()
+        quantiles = grouped.quantile(np.array([0.05, 0.5, 0.95])).unstack()
         quantiles.columns = ["q05", "median", "q95"]
         summary = summary.merge(quantiles.reset_index(), on=keys)
         points = self.runs[["point", *self.parameters]].drop_duplicates("point")

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -191,7 +192,12 @@ def update_docs(path: str | Path = "docs/model.md") -> bool:
         (METRICS_MARKERS, metrics_markdown()),
     ):
         pattern = re.escape(start) + r".*?" + re.escape(end)
-        new = re.sub(pattern, lambda _m, s=start, e=end, t=table: f"{s}\n{t}{e}", new, flags=re.S)
+        new = re.sub(pattern, _literal(f"{start}\n{table}{end}"), new, flags=re.S)
     if new != text:
         path.write_text(new)
     return new != text
+
+
+def _literal(text: str) -> Callable[[re.Match[str]], str]:
+    """A ``re.sub`` replacement that inserts ``text`` as it is (backslashes included)."""
+    return lambda _match: text

@@ -17,12 +17,13 @@ import pandas as pd
 __all__ = ["atomic_write", "write_json", "write_parquet", "write_text"]
 
 
-def atomic_write(path: str | Path, writer: Callable[[Path], None]) -> Path:
+def atomic_write(path: str | Path, writer: Callable[[Path], object]) -> Path:
     """Call ``writer(tmp_path)`` then rename the temporary file to ``path`` atomically.
 
     Args:
         path: final destination; its parent folder is created.
-        writer: function that writes the complete file at the path it is given.
+        writer: function that writes the complete file at the path it is given (its
+            return value is ignored).
 
     Returns:
         The final path.
