@@ -69,6 +69,26 @@ METRICS: dict[str, tuple[str, str]] = {
     "merchant_profit_share": ("share", "stores' share of the same profit total"),
     "platform_profit_share": ("share", "platform's share of the same profit total"),
     "iot_order_share": ("share", "online orders placed by smart devices / online orders"),
+    "maker_switch_share": (
+        "share",
+        "IoT-eligible consumables shipped today whose maker differs from the household's "
+        "previous online maker of that consumable / those with a previous maker (0 if none)",
+    ),
+    "consumables_markup": (
+        "share",
+        "mean over IoT-eligible consumables shipped today of (price - making cost) / making "
+        "cost (0 if none)",
+    ),
+    "maker_consumables_margin_share": (
+        "share",
+        "manufacturers' part (wholesale - making cost; all of it at flagships) of the "
+        "IoT-eligible consumables margin (price - making cost) shipped today (0 if none)",
+    ),
+    "other_store_consumables_sales": (
+        "RMB/day",
+        "IoT-eligible consumables sold online today by stores that are no maker's device "
+        "channel (flagship or authorised store)",
+    ),
     "bullwhip_ratio": (
         "ratio",
         "var(weekly units stores order upstream, before rationing) / "

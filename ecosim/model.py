@@ -173,7 +173,8 @@ def _init_labour(state: State) -> None:
 
 
 def _give_devices(state: State) -> None:
-    """Households own smart devices for IoT-eligible consumables with ``iot_adoption``."""
+    """Households own smart devices for IoT-eligible consumables with ``iot_adoption``, bought
+    from makers in proportion to brand strength (``ManufacturerTable.device_shares``)."""
     cons = state.consumers
     share = state.config.consumers.iot_adoption
     for c in state.consumables:
@@ -181,7 +182,9 @@ def _give_devices(state: State) -> None:
             continue
         k = state.slot_of[c]
         owners = np.flatnonzero(state.rng.random(cons.n) < share)
-        makers = state.manufacturers.pick_supplier(np.full(owners.size, c), state.rng)
+        makers = state.manufacturers.pick_device_maker(
+            np.full(owners.size, c), state.config.manufacturers.brand_concentration, state.rng
+        )
         cons.device[owners, k] = makers
         cons.iot_on[owners, k] = True
     consumption.relink_devices(state)
@@ -265,6 +268,7 @@ class EcosystemModel(mesa.Model):
         by_agents = s.config.consumer_path == "reference"  # the plain-Mesa household path
         # 1-2. consumption; smart devices reorder from their linked store without search
         needs, iot_orders = reference.needs_today(self) if by_agents else consumption.needs_today(s)
+        needs, iot_orders = consumption.check_device_prices(s, needs, iot_orders)
         iot_orders["platform"] = np.argmax(s.merchants.listed[iot_orders["merchant"]], axis=1)
         # 3. shopping on the platforms' ranked pages, against offline retail
         pages = ranking.build_pages(s)
@@ -278,6 +282,7 @@ class EcosystemModel(mesa.Model):
         orders = fulfilment.reserve_stock(s, orders)
         orders = payment.pay_online(s, orders)
         fulfilment.ship(s, orders)
+        metrics.tally_consumables(s, orders)
         payment.book_orders(s, orders)
         # 6. deliveries, ratings, disputes, fake reviews, enforcement
         delivery.deliver(s)
@@ -300,8 +305,8 @@ class EcosystemModel(mesa.Model):
         strategy.exit_losers(s)
         strategy.entry(s)
         contracts.go_direct(s)
-        if s.today.exits or s.today.direct_entries:
-            consumption.relink_devices(s)  # devices of closed stores find a new one
+        # devices reorder through their maker's channel, re-chosen when that store closes
+        consumption.relink_devices(s)
         # 11. platform: data services booked; end-of-day accounts
         payment.bill_data_services(s)
         payment.sweep_closed_accounts(s)

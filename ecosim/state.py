@@ -52,6 +52,14 @@ class Tally:
     iot_orders: float = 0.0  # of which placed by smart devices
     repeat_orders: float = 0.0  # of which consumables (a household's slot)
     iot_repeat_orders: float = 0.0  # of which consumables reordered by a device
+    # IoT-eligible consumables shipped (phases.metrics.tally_consumables)
+    consumable_orders: float = 0.0
+    maker_repeats: float = 0.0  # of which by a household that bought the slot online before
+    maker_switches: float = 0.0  # of which from another maker than its previous one
+    consumable_markup_sum: float = 0.0  # sum of (price - making cost) / making cost
+    consumable_margin: float = 0.0  # RMB, sum of price - making cost
+    consumable_maker_margin: float = 0.0  # RMB, of which manufacturers' (wholesale - cost)
+    other_store_sales: float = 0.0  # RMB, sold by stores that are no maker's device channel
     order_merchants: np.ndarray = field(default_factory=_no_rows)  # store of each order
     iot_merchants: np.ndarray = field(default_factory=_no_rows)  # store of each device order
     orders_by_platform: np.ndarray = field(default_factory=_no_rows)  # orders per platform

@@ -32,6 +32,8 @@ def create_manufacturers(state: State) -> ManufacturerTable:
     demand = state.expected_daily_units[table.category] * 1.5  # offline + online, per firm
     table.capacity[:] = cfg.capacity_days * demand / k
     table.data_service[:] = rng.random(table.n) < cfg.data_service_uptake
+    # Brand strength sets device makers' market shares (docs/model.md, IoT reordering).
+    table.brand[:] = rng.lognormal(0.0, 1.0, table.n)
     return table
 
 

@@ -52,6 +52,7 @@ class ConsumerTable(Table):
     device: np.ndarray
     iot_on: np.ndarray
     device_merchant: np.ndarray
+    last_maker: np.ndarray
 
     def __init__(self, n: int, n_consumables: int) -> None:
         super().__init__(n)
@@ -70,6 +71,8 @@ class ConsumerTable(Table):
         self.add_column("device", dtype=np.int64, width=k, fill=-1)  # manufacturer of device
         self.add_column("iot_on", dtype=bool, width=k)  # device reorders automatically
         self.add_column("device_merchant", dtype=np.int64, width=k, fill=-1)
+        # maker of the last online order of each consumable (-1 none yet): repeat buying
+        self.add_column("last_maker", dtype=np.int64, width=k, fill=-1)
 
 
 class ManufacturerTable(Table):
@@ -85,6 +88,8 @@ class ManufacturerTable(Table):
     output_ema: np.ndarray
     data_service: np.ndarray
     flagship: np.ndarray
+    brand: np.ndarray
+    channel: np.ndarray
 
     def __init__(self, n: int) -> None:
         super().__init__(n)
@@ -98,6 +103,9 @@ class ManufacturerTable(Table):
         self.add_column("output_ema")  # units/day, exponential moving average (workload)
         self.add_column("data_service", dtype=bool)  # buys the platform's data service
         self.add_column("flagship", dtype=np.int64, fill=-1)  # merchant row of own store
+        self.add_column("brand", fill=1.0)  # brand strength: device sales follow brand^k
+        # merchant row where its devices reorder: its flagship, else one store it authorises
+        self.add_column("channel", dtype=np.int64, fill=-1)
 
     def pick_supplier(self, category: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """A random manufacturer of each given category (uniform among that category's)."""
@@ -106,6 +114,28 @@ class ManufacturerTable(Table):
             mine = np.flatnonzero(self.category == c)
             sel = category == c
             out[sel] = mine[rng.integers(0, mine.size, sel.sum())]
+        return out
+
+    def device_shares(self, concentration: float) -> np.ndarray:
+        """Each maker's share of its category's device sales, brand^k normalised per category.
+
+        Args:
+            concentration: the exponent k (0 gives every maker of a category an equal share).
+        """
+        weight = self.brand**concentration
+        total = np.bincount(self.category, weights=weight)
+        return weight / total[self.category]
+
+    def pick_device_maker(
+        self, category: np.ndarray, concentration: float, rng: np.random.Generator
+    ) -> np.ndarray:
+        """The maker of each device bought, drawn in proportion to ``device_shares``."""
+        shares = self.device_shares(concentration)
+        out = np.empty(len(category), dtype=np.int64)
+        for c in np.unique(category):
+            mine = np.flatnonzero(self.category == c)
+            sel = category == c
+            out[sel] = rng.choice(mine, size=int(sel.sum()), p=shares[mine])
         return out
 
     def offer_price(self, supplier: np.ndarray) -> np.ndarray:

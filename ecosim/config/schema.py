@@ -342,6 +342,17 @@ class ConsumersConfig(_Section):
         le=1,
         schedulable=True,
     )
+    iot_price_tolerance: float = P(
+        1.5,
+        "x offline price",
+        "A device order is not placed (the owner shops for that refill) when the device "
+        "maker's channel asks more than this multiple of the category's offline price "
+        "(docs/model.md, IoT reordering). Assumption: online prices settle near 1.2 x offline "
+        "in the baseline; owners pay about a quarter more than that for not having to search.",
+        ge=0.1,
+        le=10,
+        schedulable=True,
+    )
 
 
 class MerchantsConfig(_Section):
@@ -543,6 +554,17 @@ class ManufacturersConfig(_Section):
         ge=0,
         le=1,
         schedulable=True,
+    )
+    brand_concentration: float = P(
+        1.0,
+        "exponent",
+        "k in the device makers' market shares s_f = b_f^k / sum of b^k over the category's "
+        "makers, b_f a brand strength drawn LogNormal(0, 1) per manufacturer; 0 gives equal "
+        "shares, larger k concentrates device sales on the strongest brands (docs/model.md, IoT "
+        "reordering). Assumption (no share data in the seeds): with k = 1 and four makers the "
+        "top brand sells about half of the devices on average (0.25 at k = 0, 0.69 at k = 2).",
+        ge=0,
+        le=10,
     )
 
 

@@ -32,13 +32,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.demand import SATURATION
-from ecosim.orders import ORDER_FIELDS, NeedQueue
+from ecosim.orders import ORDER_FIELDS, NeedQueue, concat, take
 
 if TYPE_CHECKING:
     from ecosim.state import State
 
 __all__ = [
     "NeedQueue",
+    "check_device_prices",
+    "device_price_limit",
     "due_by_scan",
     "file_after_delivery",
     "need_queue",
@@ -209,27 +211,65 @@ def refill_home_stock(state: State, consumers: np.ndarray, slots: np.ndarray) ->
 
 
 def relink_devices(state: State) -> None:
-    """Link each device whose store is gone (or never set) to a live store of its maker:
-    its flagship if it has one, else a store it supplies, else any store of the category."""
-    cons = state.consumers
+    """Point every device at its maker's reorder channel, re-choosing channels that closed.
+
+    A maker's channel is its flagship store while that is open, else the one store it
+    authorises: the open store it supplies with the most orders (``orders_ema``, then stock,
+    then the older row), kept until it closes (docs/model.md, IoT reordering). A maker with
+    no open store has no channel; its owners then shop like everyone else. The work is one
+    pass over the makers; the households are re-pointed only on days a channel changes.
+    """
+    mfr = state.manufacturers
     mer = state.merchants
-    linked = np.maximum(cons.device_merchant, 0)
-    dead = (cons.device >= 0) & ((cons.device_merchant < 0) | ~mer.active[linked])
-    rows, slots = np.nonzero(dead)
-    if rows.size == 0:
+    if mer.n == 0:
         return
-    makers = cons.device[rows, slots]
-    link = np.full(rows.size, -1, dtype=np.int64)
-    for f in np.unique(makers):
-        mine = makers == f
-        flag = state.manufacturers.flagship[f]
-        if flag >= 0 and mer.active[flag]:
-            link[mine] = flag
-            continue
-        stores = np.flatnonzero(mer.active & (mer.supplier == f))
-        if stores.size == 0:
-            category = state.manufacturers.category[f]
-            stores = np.flatnonzero(mer.active & (mer.category == category))
-        if stores.size:
-            link[mine] = stores[state.rng.integers(0, stores.size, mine.sum())]
-    cons.device_merchant[rows, slots] = link
+    channel = mfr.channel
+    flag_open = (mfr.flagship >= 0) & mer.active[np.maximum(mfr.flagship, 0)]
+    alive = (channel >= 0) & mer.active[np.maximum(channel, 0)]
+    stale = np.flatnonzero(~alive | (flag_open & (channel != mfr.flagship)))
+    changed = False
+    for f in stale:
+        if flag_open[f]:
+            new = int(mfr.flagship[f])
+        else:
+            stores = np.flatnonzero(mer.active & (mer.supplier == f) & ~mer.flagship)
+            if stores.size:
+                best = np.lexsort((stores, -mer.stock[stores], -mer.orders_ema[stores]))[0]
+                new = int(stores[best])
+            else:
+                new = -1
+        changed |= new != channel[f]
+        channel[f] = new
+    if changed:
+        cons = state.consumers
+        owned = cons.device >= 0
+        cons.device_merchant[owned] = channel[cons.device[owned]]
+
+
+def device_price_limit(state: State) -> np.ndarray:
+    """Per category, the price (RMB) above which device owners shop instead of letting the
+    device reorder: ``iot_price_tolerance`` times the category's offline price, the price
+    every household knows (a fixed anchor, so the limit cannot drift with the channels' own
+    prices)."""
+    return state.config.consumers.iot_price_tolerance * state.offline_price
+
+
+def check_device_prices(
+    state: State, needs: dict[str, np.ndarray], orders: dict[str, np.ndarray]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Device orders whose store asks more than :func:`device_price_limit` are not placed:
+    the owner sees the price and shops for this refill instead (the device stays on). This
+    bounds a maker's pricing power over locked-in reorders.
+
+    Returns:
+        (needs that go shopping, the device orders that go ahead).
+    """
+    if orders["consumer"].size == 0:
+        return needs, orders
+    dear = state.merchants.price[orders["merchant"]] > device_price_limit(state)[orders["category"]]
+    if not dear.any():
+        return needs, orders
+    search = take(orders, dear)
+    search["merchant"][:] = -1
+    search["iot"][:] = False
+    return concat([needs, search]), take(orders, ~dear)

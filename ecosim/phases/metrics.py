@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecosim.actors.merchants import cost_factor
 from ecosim.economics import unemployment_rate, wage_rates
 from ecosim.metrics import bullwhip_ratio, grouped_concentration, ratio
 from ecosim.phases.contracts import supplier_bargaining_power
@@ -18,7 +19,7 @@ from ecosim.phases.ranking import SALES_WINDOW, recent_sum
 if TYPE_CHECKING:
     from ecosim.state import State
 
-__all__ = ["book_profits", "collect"]
+__all__ = ["book_profits", "collect", "tally_consumables"]
 
 
 def _labour_and_channel(state: State) -> dict[str, float]:
@@ -43,6 +44,13 @@ def _labour_and_channel(state: State) -> dict[str, float]:
     ):
         out[f"{name}_profit_share"] = gains[key] / total if total > 0 else 0.0
     out["iot_order_share"] = ratio(t["iot_orders"], t["orders"])
+    out["maker_switch_share"] = ratio(t["maker_switches"], t["maker_repeats"])
+    out["consumables_markup"] = ratio(t["consumable_markup_sum"], t["consumable_orders"])
+    margin = t["consumable_margin"]
+    out["maker_consumables_margin_share"] = (
+        min(max(t["consumable_maker_margin"] / margin, 0.0), 1.0) if margin > 0 else 0.0
+    )
+    out["other_store_consumables_sales"] = t["other_store_sales"]
     # ring buffers: rotate so that weeks are contiguous days
     shift = -(state.day % state.demand_hist.size) - 1
     out["bullwhip_ratio"] = bullwhip_ratio(
@@ -50,6 +58,35 @@ def _labour_and_channel(state: State) -> dict[str, float]:
     )
     out["services_revenue"] = t["services_revenue"]
     return out
+
+
+def tally_consumables(state: State, orders: dict[str, np.ndarray]) -> None:
+    """Repeat buying of IoT-eligible consumables in today's shipped orders: switches between
+    makers, price over making cost, the makers' part of the margin, and the sales of stores
+    that are no maker's device channel (docs/model.md, IoT reordering)."""
+    eligible = np.array([c.iot_eligible for c in state.config.categories])
+    sel = np.flatnonzero((orders["slot"] >= 0) & eligible[orders["category"]])
+    if sel.size == 0:
+        return
+    mer = state.merchants
+    cons = state.consumers
+    store = orders["merchant"][sel]
+    who, slot = orders["consumer"][sel], orders["slot"][sel]
+    maker = mer.supplier[store]
+    before = cons.last_maker[who, slot]
+    cons.last_maker[who, slot] = maker
+    price = orders["price"][sel]
+    cost = state.manufacturers.unit_cost[maker] * cost_factor(state, store)
+    maker_part = np.where(mer.flagship[store], price, mer.wholesale[store]) - cost
+    channel = np.isin(store, state.manufacturers.channel) | mer.flagship[store]
+    t = state.today
+    t.consumable_orders += float(sel.size)
+    t.maker_repeats += float((before >= 0).sum())
+    t.maker_switches += float(((before >= 0) & (before != maker)).sum())
+    t.consumable_markup_sum += float(((price - cost) / cost).sum())
+    t.consumable_margin += float((price - cost).sum())
+    t.consumable_maker_margin += float(maker_part.sum())
+    t.other_store_sales += float(price[~channel].sum())
 
 
 def collect(state: State) -> dict[str, float]:

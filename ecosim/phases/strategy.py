@@ -6,7 +6,9 @@ Pricing rules (``merchants.pricing``):
   payment fee t and unit cost c (wholesale plus courier), profit (p (1 - t) - c) s(p) is
   maximal where p = c / (1 - t) + mu' / (1 - s), mu' the logit scale over the price
   coefficient; the store moves ``price_adjust_rate`` of the way there. With symmetric stores
-  this converges to the Bertrand-Nash price p - c = mu / (1 - s).
+  this converges to the Bertrand-Nash price p - c = mu / (1 - s). A store whose orders are
+  partly placed by smart devices (share L, which do not search) has the margin
+  mu' / ((1 - s)(1 - L)), capped at the price where owners switch their devices off.
 - ``adaptive``: hill-climbing on realised profit: keep the direction of the last change if
   profit rose, reverse it otherwise.
 """
@@ -28,6 +30,7 @@ from ecosim.demand import (
     typical_shopper,
 )
 from ecosim.economics import fee_rates, home_platform, pay_platform, unit_cost
+from ecosim.phases.consumption import device_price_limit
 from ecosim.phases.ranking import recent_sum
 from ecosim.phases.services import cancel_services
 
@@ -46,6 +49,7 @@ __all__ = [
 
 ADAPTIVE_STEP = 0.03  # relative price change per review under adaptive pricing
 EXIT_REVIEW = 30  # days between a store's reviews of whether to stay open
+MAX_LOCKED = 0.99  # cap on the device-locked share of a store's orders in its pricing
 
 
 def best_response_prices(state: State, rows: np.ndarray) -> np.ndarray:
@@ -58,6 +62,7 @@ def best_response_prices(state: State, rows: np.ndarray) -> np.ndarray:
     out = mer.price[rows].copy()
     home = home_platform(state, rows)
     trust, alpha, region = typical_shopper(state)
+    limit = device_price_limit(state)
 
     for p in range(len(state.config.platforms)):
         for c in range(len(state.config.categories)):
@@ -77,7 +82,15 @@ def best_response_prices(state: State, rows: np.ndarray) -> np.ndarray:
             weight = price_weight(state, p, effective_trust(state, p, trust[0, 0], mall))
             mu_eff = logit_scale(state, c) / weight  # mu over the price coefficient
             t = fee_rates(state, mine)
-            out[sel] = unit_cost(state, mine) / (1 - t) + mu_eff / (1 - s)
+            searched = unit_cost(state, mine) / (1 - t) + mu_eff / (1 - s)
+            # Orders placed by smart devices do not search: with a share L of its orders
+            # locked in, the first-order condition of (p (1 - t) - c)(S(p) + L) gives the
+            # margin mu' / ((1 - s)(1 - L)), up to the price at which owners shop instead.
+            locked = mer.iot_ema[mine] / np.maximum(mer.orders_ema[mine], 1e-9)
+            locked = np.clip(locked, 0.0, MAX_LOCKED)
+            with_lock = unit_cost(state, mine) / (1 - t) + mu_eff / ((1 - s) * (1 - locked))
+            ceiling = limit[c]
+            out[sel] = np.maximum(searched, np.minimum(with_lock, ceiling))
     return out
 
 
