@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 import mesa
 import networkx as nx
@@ -354,8 +355,8 @@ class EcosystemModel(mesa.Model):
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="day")
         return frame
 
-    def dates(self, days) -> list[str]:
-        """ISO dates (``2014-11-11``) of the given simulated days."""
+    def dates(self, days: Iterable[int]) -> list[str]:
+        """ISO dates (``2014-11-11``) of the given simulated days (1 is the start date)."""
         start = self.config.calendar.start_date
         return [date_of(start, int(d)).isoformat() for d in days]
 
