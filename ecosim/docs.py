@@ -67,6 +67,8 @@ _SECTION_TITLES = {
     "services": "Service providers",
     "labour": "Labour market",
     "offline": "Offline retail",
+    "budget": "Households' budgets",
+    "calendar": "Calendar and festivals",
     "schedule": "Scheduled rule changes",
 }
 

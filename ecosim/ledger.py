@@ -124,6 +124,16 @@ class Ledger:
         self.turnover += float(np.abs(amount).sum())
         return total
 
+    def pay_from_each(self, src: str, dst: str, dst_idx: int, amount: np.ndarray) -> float:
+        """Every account of sector ``src`` pays ``amount[i]`` (RMB, one entry per account)
+        to the one account ``dst[dst_idx]``: the same as :meth:`pay` with ``src_idx`` all of
+        the sector's accounts, without indexing them. Returns the total moved."""
+        self.balances[src] -= amount
+        total = float(amount.sum())
+        self.balances[dst][dst_idx] += total
+        self.turnover += float(np.abs(amount).sum())
+        return total
+
     def total(self) -> float:
         """Sum of all balances (RMB); zero up to rounding when nothing leaks."""
         return float(sum(b.sum() for b in self.balances.values()))

@@ -96,6 +96,11 @@ METRICS: dict[str, tuple[str, str]] = {
         "varied (the ratio is undefined then)",
     ),
     "services_revenue": ("RMB/day", "payments of stores to service providers today"),
+    "household_cash": ("RMB", "mean household cash at the end of the day"),
+    "other_spending": (
+        "RMB/day",
+        "households' spending on goods and services outside the modelled categories",
+    ),
 }
 
 

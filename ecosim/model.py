@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 import mesa
 import networkx as nx
@@ -32,6 +33,7 @@ from ecosim.actors.platforms import Platform
 from ecosim.actors.services import ServiceProvider, create_providers
 from ecosim.actors.tables import MARKETPLACE, SERVICE_TYPES, MerchantTable, PlatformTable
 from ecosim.config import EcosimConfig, get_dotted
+from ecosim.dates import date_of
 from ecosim.economics import unemployment_rate, wage_rates
 from ecosim.goods import GoodsAccount
 from ecosim.ledger import Ledger
@@ -50,6 +52,7 @@ from ecosim.phases import (
     restocking,
     services,
     shopping,
+    spending,
     strategy,
 )
 from ecosim.state import State, Tally
@@ -67,6 +70,7 @@ def build_state(config: EcosimConfig, rng: np.random.Generator) -> State:
         rng: the run's random generator; building draws from it in a fixed order.
     """
     state = State(config, rng)
+    state.date = date_of(config.calendar.start_date, 0)
     cats = config.categories
     state.consumables = [i for i, c in enumerate(cats) if c.kind == "consumable"]
     state.durables = [i for i, c in enumerate(cats) if c.kind == "durable"]
@@ -106,6 +110,7 @@ def build_state(config: EcosimConfig, rng: np.random.Generator) -> State:
         np.arange(n),
         state.consumers.base_income * config.consumers.initial_cash_days,
     )
+    state.household_wealth = state.ledger.balances["households"].copy()
     unit_cost = np.array(
         [
             state.manufacturers.unit_cost[state.manufacturers.category == c].mean()
@@ -295,9 +300,10 @@ class EcosystemModel(mesa.Model):
         # 8. services
         services.choose_services(s)
         services.bill_services(s)
-        # 9. labour: staffing, matching, layoffs, wages and benefits
+        # 9. labour: staffing, matching, layoffs, wages and benefits; households' budgets
         fulfilment.record_courier_load(s)
         labour.labour_market(s)
+        spending.spend_budgets(s)
         # 10. strategy: costs, prices and bids, exit and entry, going direct
         strategy.charge_fixed_costs(s)
         strategy.record_profits(s)
@@ -320,6 +326,7 @@ class EcosystemModel(mesa.Model):
         """Today's number and empty tallies; rule changes due today take effect."""
         s = self.state
         s.day = int(self.steps)
+        s.date = date_of(s.config.calendar.start_date, s.day)
         s.today = Tally()
         s.platforms.revenue_today[:] = 0.0
         s.platforms.gmv_today[:] = 0.0
@@ -352,6 +359,11 @@ class EcosystemModel(mesa.Model):
         frame = self.datacollector.get_model_vars_dataframe()
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="day")
         return frame
+
+    def dates(self, days: Iterable[int]) -> list[str]:
+        """ISO dates (``2014-11-11``) of the given simulated days (1 is the start date)."""
+        start = self.config.calendar.start_date
+        return [date_of(start, int(d)).isoformat() for d in days]
 
     def goods_in_system(self) -> float:
         """Units held now: stores' stock, shipments to stores, parcels to households."""

@@ -10,6 +10,7 @@ agent views onto its rows. See docs/architecture.md.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -76,6 +77,8 @@ class Tally:
     genuine_ratings: float = 0.0
     genuine_rating_sum: float = 0.0
     fake_reviews: float = 0.0  # bought today
+    # households' budgets
+    other_spending: float = 0.0  # RMB paid for other goods and services (phases.spending)
     # supply chain, services and stores
     restock_ordered: float = 0.0  # units stores asked their manufacturers for
     wholesale_margin: float = 0.0  # RMB, manufacturers' margin on units sold to stores
@@ -97,6 +100,7 @@ class State:
     config: EcosimConfig  # the run's rules; scheduled changes edit it (a private copy)
     rng: np.random.Generator  # the one random generator of the run (the model's)
     day: int = 0  # the day being simulated (1, 2, ...); 0 while building
+    date: datetime.date = field(init=False)  # the calendar date of ``day`` (ecosim.dates)
     today: Tally = field(default_factory=Tally)
 
     # categories and geography (fixed)
@@ -124,6 +128,7 @@ class State:
 
     # markets
     mean_base_income: float = field(init=False)  # RMB/day
+    household_wealth: np.ndarray = field(init=False)  # RMB, cash after yesterday's spending
     offline_price: np.ndarray = field(init=False)  # RMB/unit per category
     listings_per_category: np.ndarray = field(init=False)  # initial stores per category
     prior_rating: float = field(init=False)  # rating shown for a store without ratings

@@ -25,6 +25,7 @@ CORE_ALSO = (
     "ecosim.goods",
     "ecosim.orders",
     "ecosim.bargaining",
+    "ecosim.dates",
     "ecosim.simulate",
 )
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from ecosim.actors.table import RowAgent
 from ecosim.actors.tables import UNEMPLOYED, ConsumerTable
+from ecosim.dates import consumable_multiplier, durable_multiplier
 from ecosim.demand import SATURATION, choose, listing_values, logit_scale, offline_value
 
 if TYPE_CHECKING:
@@ -83,8 +84,11 @@ class Consumer(RowAgent):
         device threshold if a switched-on device is linked to an open store, which then
         reorders it) and no order for it is on its way; durable needs arrive as Poisson
         events at the category's rate times relative income to the ``elasticity``, capped at
-        ``SATURATION`` times the mean income. Each need is appended to ``model.needs_found``
-        as ``(household, category, consumable slot or -1, device store or -1)``.
+        ``SATURATION`` times the mean income. On a festival day (``ecosim.dates``) durable
+        rates are multiplied by the festival's ``m`` and each consumable adds a Poisson number
+        of units bought ahead, ``m_c - 1`` days of consumption on average. Each need is
+        appended to ``model.needs_found`` as ``(household, category, consumable slot or -1,
+        device store or -1)``.
         """
         model = self.model
         cons = model.consumers
@@ -99,8 +103,15 @@ class Consumer(RowAgent):
             threshold = cfg.iot_threshold_days if device else cfg.reorder_point_days
             if cons.stock_out[i, k] - threshold <= model.day:
                 found.append((i, c, k, store if device else -1))
+        # a festival: consumables bought ahead, (m_c - 1) days of consumption on average
+        extra_days = consumable_multiplier(model.config.calendar, model.date) - 1.0
+        if extra_days > 0:
+            for k, c in enumerate(model.consumables):
+                for _ in range(int(model.rng.poisson(cons.rate[i, k] * extra_days))):
+                    found.append((i, c, k, -1))
         relative = min(float(cons.income[i]) / model.mean_base_income, SATURATION)
         weight = relative**cfg.income_spending_elasticity
+        weight *= durable_multiplier(model.config.calendar, model.date)
         for c in model.durables:
             rate = model.config.categories[c].need_rate * weight
             if rate > 0:

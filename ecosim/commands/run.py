@@ -84,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     frame = model.timeseries()
     summary = summarize(frame)
-    write_parquet(out / "timeseries.parquet", frame)
+    # The date (ISO text) goes after the metrics: the index stays the day.
+    write_parquet(out / "timeseries.parquet", frame.assign(date=model.dates(frame.index)))
     document = {
         "config": str(args.config),
         "config_hash": config_hash(config),

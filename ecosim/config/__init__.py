@@ -35,6 +35,8 @@ from ecosim.config.loading import (
     validate_value,
 )
 from ecosim.config.schema import (
+    BudgetConfig,
+    CalendarConfig,
     CategoryConfig,
     ConsumersConfig,
     EcosimConfig,
@@ -54,6 +56,8 @@ from ecosim.config.schema import (
 from ecosim.config.walk import Leaf, get_dotted, walk_schema
 
 __all__ = [
+    "BudgetConfig",
+    "CalendarConfig",
     "CategoryConfig",
     "ConfigError",
     "ConsumersConfig",

@@ -7,6 +7,7 @@ the parameter tables of ``docs/model.md`` are generated from them). Loading file
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,8 @@ from ecosim.config.walk import field_extra, get_dotted, schema_field
 
 __all__ = [
     "NAME_PATTERN",
+    "BudgetConfig",
+    "CalendarConfig",
     "CategoryConfig",
     "ConsumersConfig",
     "EcosimConfig",
@@ -911,6 +914,78 @@ class OfflineConfig(_Section):
     )
 
 
+class BudgetConfig(_Section):
+    """Households' consumption function (docs/model.md, section 7.18)."""
+
+    enabled: bool = P(
+        True,
+        "-",
+        "Households spend their consumption budget; what the modelled categories leave of it "
+        "buys other goods and services from the rest of the economy (the world account). "
+        "Off: income not spent on the modelled categories piles up as cash.",
+        schedulable=True,
+    )
+    income_propensity: float = P(
+        0.7,
+        "share of income",
+        "c_y in C = c_y Y + c_w W (Godley & Lavoie 2007, model SIM): consumption out of "
+        "today's income. Source: China's households spent about 70% of disposable income "
+        "(NBS household survey, 2019: 21,559 of 30,733 RMB per capita).",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    wealth_propensity: float = P(
+        0.01,
+        "1/day",
+        "c_w in C = c_y Y + c_w W: consumption out of yesterday's cash. Cash settles at "
+        "W* = (1 - c_y) Y / c_w, 30 days of income with the defaults (as "
+        "consumers.initial_cash_days), and closes 1% of the gap a day. At least 1e-4 (a gap "
+        "closing in decades); at most 1 (all cash spent each day). Assumption.",
+        ge=1e-4,
+        le=1,
+        schedulable=True,
+    )
+
+
+class CalendarConfig(_Section):
+    """Dates and shopping festivals (docs/model.md, section 7.19)."""
+
+    start_date: datetime.date = P(
+        datetime.date(2014, 1, 1), "date", "Date of day 1 (ISO, e.g. 2014-01-01)."
+    )
+    singles_day_share: float = P(
+        0.04,
+        "share of a year's sales",
+        "Share of a year's online sales made on Singles' Day (11 November). Alibaba's "
+        "Double 11 GMV of 268.4 bn RMB in 2019 was about 4% of its China retail "
+        "marketplaces' 6,589 bn RMB for the year to March 2020; seed 003 @92666 claims about "
+        "40%, which would need a day 243 times an ordinary one. 0 switches the festival off; "
+        "at most 0.45, so that two festivals leave the other days some sales.",
+        ge=0,
+        le=0.45,
+        schedulable=True,
+    )
+    june_18_share: float = P(
+        0.0,
+        "share of a year's sales",
+        "Share of a year's online sales made on 18 June (JD's 618 festival); off by default "
+        "(assumption: the baseline's platform is Alibaba-like). At most 0.45.",
+        ge=0,
+        le=0.45,
+        schedulable=True,
+    )
+    preparation_days: int = P(
+        30,
+        "days",
+        "Stores add the festival's expected extra demand to their order-up-to target this many "
+        "days before it (assumption: merchants stock up about a month ahead).",
+        ge=0,
+        le=365,
+        schedulable=True,
+    )
+
+
 class RuleChange(_Section):
     day: int = P(
         180,
@@ -957,6 +1032,8 @@ class EcosimConfig(_Section):
     services: ServicesConfig = Field(default_factory=ServicesConfig)
     labour: LabourConfig = Field(default_factory=LabourConfig)
     offline: OfflineConfig = Field(default_factory=OfflineConfig)
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
+    calendar: CalendarConfig = Field(default_factory=CalendarConfig)
     schedule: list[RuleChange] = Field(default_factory=list, description="Scheduled rule changes.")
 
     @model_validator(mode="after")

@@ -23,6 +23,10 @@ Keys leave and re-enter it as follows:
 Code that switches a device on during a run (``iot_on`` from False to True) must call
 :func:`refile` for it, since its threshold can then rise; rule changes that raise either
 threshold rebuild the queue by themselves.
+
+On a shopping festival (``ecosim.dates``) durable needs arrive ``m`` times as often, and
+households buy consumables ahead: each (household, consumable) adds a Poisson number of
+units with mean ``(m_c - 1)`` days of its consumption, shopped like any other need.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecosim.dates import consumable_multiplier, durable_multiplier
 from ecosim.demand import SATURATION
 from ecosim.orders import ORDER_FIELDS, NeedQueue, concat, take
 
@@ -39,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NeedQueue",
+    "buy_ahead",
     "check_device_prices",
     "device_price_limit",
     "due_by_scan",
@@ -182,12 +188,16 @@ def needs_today(state: State) -> tuple[dict, dict]:
     iot["merchant"] = cons.device_merchant[rows[by_device], slots[by_device]]
 
     search = [_batch(rows[~by_device], cats[~by_device], slots[~by_device])]
+    ahead = buy_ahead(state)
+    if ahead[0].size:
+        search.append(_batch(ahead[0], ahead[1], ahead[2]))
     # Durables: Poisson arrivals by thinning, so the work grows with the needs, not with n.
     # Durable spending follows income and saturates at SATURATION times the mean income.
     elasticity = cfg.income_spending_elasticity
     cap = SATURATION**elasticity
+    festival = durable_multiplier(state.config.calendar, state.date)
     for c in state.durables:
-        rate = state.config.categories[c].need_rate
+        rate = state.config.categories[c].need_rate * festival
         n_cand = state.rng.poisson(rate * cap * cons.n)
         cand = state.rng.integers(0, cons.n, n_cand)
         rel_income = np.minimum(cons.income[cand] / state.mean_base_income, SATURATION)
@@ -196,6 +206,20 @@ def needs_today(state: State) -> tuple[dict, dict]:
         search.append(_batch(who, np.full(who.size, c), np.full(who.size, -1)))
     out = {k: np.concatenate([b[k] for b in search]) for k in ORDER_FIELDS}
     return out, iot
+
+
+def buy_ahead(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Consumables households buy ahead today, one entry per unit: (households, categories,
+    slots), by household and slot. Empty except on a festival day."""
+    extra_days = consumable_multiplier(state.config.calendar, state.date) - 1.0
+    if extra_days <= 0 or not state.consumables:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    cons = state.consumers
+    units = state.rng.poisson(cons.rate * extra_days)
+    keys = np.repeat(np.arange(units.size), units.ravel())
+    rows, slots = np.divmod(keys, units.shape[1])
+    return rows, np.asarray(state.consumables, dtype=np.int64)[slots], slots
 
 
 def refill_home_stock(state: State, consumers: np.ndarray, slots: np.ndarray) -> None:

@@ -57,6 +57,9 @@ def _labour_and_channel(state: State) -> dict[str, float]:
         np.roll(state.upstream_hist, shift), np.roll(state.demand_hist, shift), period=7
     )
     out["services_revenue"] = t["services_revenue"]
+    cash = state.ledger.balances["households"]
+    out["household_cash"] = float(cash.mean()) if cash.size else 0.0
+    out["other_spending"] = t["other_spending"]
     return out
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.actors.merchants import cost_factor
+from ecosim.dates import upcoming_extra_days
 from ecosim.phases import services
 from ecosim.phases.ranking import recent_sum
 
@@ -63,7 +64,9 @@ def reorder(state: State) -> None:
     due = np.flatnonzero(mer.active & ((np.arange(mer.n) + state.day) % cfg.review_period == 0))
     if due.size == 0:
         return
-    target = forecast(state, due) * (lead + cfg.review_period + cfg.order_up_to_days)
+    cal = state.config.calendar
+    festival = upcoming_extra_days(cal, state.date, cal.preparation_days)  # stock up for it
+    target = forecast(state, due) * (lead + cfg.review_period + cfg.order_up_to_days + festival)
     want = np.maximum(np.ceil(target - mer.stock[due] - mer.on_order[due]), 0.0)
     ask = due[want > 0]
     want = want[want > 0]

@@ -1,0 +1,153 @@
+"""The calendar: dates of days and shopping festivals (docs/model.md, section 7.19)."""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ecosim import EcosystemModel, load_config
+from ecosim.cli import main
+from ecosim.config import CalendarConfig
+from ecosim.dates import consumable_multiplier, date_of, durable_multiplier, upcoming_extra_days
+from ecosim.phases import consumption, reference
+
+FESTIVAL = 315  # 11 November 2014 is day 315 from 1 January 2014
+
+
+def test_day_one_is_the_start_date_and_singles_day_falls_right():
+    start = datetime.date(2014, 1, 1)
+    assert date_of(start, 1) == start and date_of(start, 0) == datetime.date(2013, 12, 31)
+    assert date_of(start, FESTIVAL) == datetime.date(2014, 11, 11)
+    assert date_of(start, 365) == datetime.date(2014, 12, 31)
+    assert date_of(start, 366) == datetime.date(2015, 1, 1)
+    # 2016 is a leap year: 29 February exists and 11 November is one day later
+    leap = datetime.date(2016, 1, 1)
+    assert date_of(leap, 60) == datetime.date(2016, 2, 29)
+    assert date_of(leap, 316) == datetime.date(2016, 11, 11)
+    assert date_of(datetime.date(2015, 2, 28), 2) == datetime.date(2015, 3, 1)
+
+
+def test_model_date_follows_the_day():
+    cfg = load_config(None, ["consumers.n=200", "merchants.n_initial=15"])
+    cfg.calendar.start_date = datetime.date(2016, 2, 27)
+    model = EcosystemModel(cfg, rng=1)
+    model.run(1)
+    assert model.date == datetime.date(2016, 2, 27)
+    model.run(3)
+    assert model.date == datetime.date(2016, 3, 1)  # through 29 February
+    assert model.dates([1, 3]) == ["2016-02-27", "2016-02-29"]
+
+
+def test_multipliers_give_each_festival_its_share():
+    """m / (m + N - 1) = s with one festival; with two, each day's share of a year in which
+    ordinary days count 1 is its parameter. Consumables bought ahead: N s."""
+    one = CalendarConfig(singles_day_share=0.04)
+    m = durable_multiplier(one, datetime.date(2014, 11, 11))
+    assert m / (m + 364) == pytest.approx(0.04, rel=1e-12)
+    assert durable_multiplier(one, datetime.date(2014, 11, 12)) == 1.0
+    assert durable_multiplier(one, datetime.date(2014, 6, 18)) == 1.0  # 618 off by default
+    assert consumable_multiplier(one, datetime.date(2016, 11, 11)) == pytest.approx(366 * 0.04)
+    two = CalendarConfig(singles_day_share=0.3, june_18_share=0.1)
+    m1 = durable_multiplier(two, datetime.date(2016, 11, 11))
+    m2 = durable_multiplier(two, datetime.date(2016, 6, 18))
+    year = m1 + m2 + 366 - 2
+    assert (m1 / year, m2 / year) == pytest.approx((0.3, 0.1), rel=1e-12)
+    off = CalendarConfig(singles_day_share=0.0)
+    assert durable_multiplier(off, datetime.date(2014, 11, 11)) == 1.0
+    assert consumable_multiplier(off, datetime.date(2014, 11, 11)) == 1.0
+    # stores see the festival's extra days of demand within their preparation window only
+    assert upcoming_extra_days(one, datetime.date(2014, 10, 12), 30) == pytest.approx(m - 1)
+    assert upcoming_extra_days(one, datetime.date(2014, 10, 11), 30) == 0.0
+    assert upcoming_extra_days(one, datetime.date(2014, 11, 11), 30) == 0.0
+
+
+def test_run_writes_an_iso_date_column(tmp_path):
+    out = tmp_path / "run"
+    args = ["run", "configs/baseline.yaml", "--steps", "3", "--no-figures", "--out", str(out)]
+    overrides = ["consumers.n=300", "merchants.n_initial=20", "calendar.start_date=2015-12-31"]
+    assert main([*args, *(x for o in overrides for x in ("--set", o))]) == 0
+    frame = pd.read_parquet(out / "timeseries.parquet")
+    assert frame.index.name == "day" and list(frame.index) == [1, 2, 3]
+    assert frame["date"].tolist() == ["2015-12-31", "2016-01-01", "2016-01-02"]
+
+
+def _year(share: float, seed: int, n: int = 5000) -> pd.DataFrame:
+    cfg = load_config(
+        "configs/baseline.yaml",
+        [
+            f"consumers.n={n}",
+            f"merchants.n_initial={n // 50}",
+            f"calendar.singles_day_share={share}",
+        ],
+    )
+    model = EcosystemModel(cfg, rng=seed)
+    model.run(365)
+    assert model.date == datetime.date(2014, 12, 31)
+    return model.timeseries()
+
+
+@pytest.mark.parametrize(("share", "seed"), [(0.04, 1), (0.04, 2), (0.12, 3)])
+def test_festival_takes_its_share_of_the_year(share, seed):
+    """Singles' Day's online GMV is m times the fortnight before's, within 30% (Poisson noise
+    on ~1,000 festival orders is 3%; daily GMV varies by ~20% and the online share dips on
+    the day), and its share of the year's within 25% of the parameter (the market grows
+    through the year, so November's ordinary days differ from the year's mean by ~15%)."""
+    frame = _year(share, seed)
+    gmv = frame["gmv"].to_numpy()
+    festival = gmv[FESTIVAL - 1]
+    before = gmv[FESTIVAL - 15 : FESTIVAL - 1].mean()
+    m = durable_multiplier(CalendarConfig(singles_day_share=share), datetime.date(2014, 11, 11))
+    assert festival / before == pytest.approx(m, rel=0.3)
+    assert festival / gmv.sum() == pytest.approx(share, rel=0.25)
+    # couriers: the same capacity carries the day's parcels late
+    util = frame["courier_utilisation"].to_numpy()
+    assert util[FESTIVAL - 1] > 5 * util[FESTIVAL - 8 : FESTIVAL - 1].mean()
+    days = frame["mean_delivery_days"].to_numpy()
+    assert days[FESTIVAL : FESTIVAL + 40].max() > 3 * days[FESTIVAL - 15 : FESTIVAL - 1].mean()
+
+
+def test_no_festival_no_spike():
+    frame = _year(0.0, 1)
+    gmv = frame["gmv"].to_numpy()
+    before = gmv[FESTIVAL - 15 : FESTIVAL - 1]
+    assert gmv[FESTIVAL - 1] < before.mean() + 4 * before.std()
+    util = frame["courier_utilisation"].to_numpy()
+    assert util[FESTIVAL - 1] < 2 * util[FESTIVAL - 15 : FESTIVAL - 1].max()
+    assert np.isfinite(gmv).all()
+
+
+def test_both_consumer_paths_shop_the_festival_alike(monkeypatch):
+    """Singles' Day's needs (durables x m, consumables bought ahead) drawn by the columnar
+    path and by the Mesa agents' ``Consumer.step``: equal in mean over seeds (within 4
+    standard errors, Poisson counts of ~1,000 needs a run), and about 15 times an ordinary
+    day's in both."""
+    counts: dict[str, list[int]] = {"vectorized": [], "reference": []}
+    for path, module in (("vectorized", consumption), ("reference", reference)):
+        original = module.needs_today
+
+        def counted(model_or_state, original=original, path=path):
+            search, iot = original(model_or_state)
+            counts[path].append(search["consumer"].size + iot["consumer"].size)
+            return search, iot
+
+        monkeypatch.setattr(module, "needs_today", counted)
+    for seed in range(6):
+        for path in counts:
+            cfg = load_config(
+                "configs/baseline.yaml",
+                [
+                    "consumers.n=400",
+                    "merchants.n_initial=30",
+                    f"consumer_path={path}",
+                    "calendar.start_date=2014-11-10",
+                ],
+            )
+            EcosystemModel(cfg, rng=seed).run(2)
+    ordinary, festival = (np.array([c[i::2] for c in counts.values()]) for i in (0, 1))
+    assert (festival > 10 * ordinary).all()
+    diff = festival[0].mean() - festival[1].mean()
+    se = np.sqrt(festival.mean() * 2 / festival.shape[1])
+    assert abs(diff) < 4 * se, (festival, se)
