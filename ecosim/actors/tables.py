@@ -41,6 +41,7 @@ class ConsumerTable(Table):
     region: np.ndarray
     price_sensitivity: np.ndarray
     trust: np.ndarray
+    last_online_day: np.ndarray
     home: np.ndarray
     base_income: np.ndarray
     income: np.ndarray
@@ -222,6 +223,9 @@ class PlatformTable(Table):
     revenue_today: np.ndarray
     gmv_today: np.ndarray
     orders_ema: np.ndarray
+    trust: np.ndarray
+    outcome_hist: np.ndarray
+    parcel_hist: np.ndarray
 
     def __init__(self, n: int) -> None:
         super().__init__(n)
