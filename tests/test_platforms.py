@@ -29,15 +29,14 @@ PERIOD = 60  # days per mean share
 
 
 def _shares(seed: int, *overrides: str) -> tuple[np.ndarray, float]:
-    """Platform 0's GMV share per 60-day period, and its share of the open stores."""
+    """Platform 0's GMV share per 60-day period, and its share of the open stores at the
+    end (a multi-homing store counts half on each platform)."""
     model = EcosystemModel(load_config(SCENARIO, [*SMALL, *overrides]), rng=seed)
     model.run(DAYS)
     share = model.timeseries()["platform_share_free"].to_numpy()
     listed = model.merchants.listed[model.merchants.active]
-    exclusive_0 = (listed[:, 0] & ~listed[:, 1]).sum()
-    exclusive_1 = (listed[:, 1] & ~listed[:, 0]).sum()
-    stores = (exclusive_0 + 0.5 * (listed.all(axis=1)).sum()) / listed.shape[0]
-    assert exclusive_1 >= 0
+    only_0 = (listed[:, 0] & ~listed[:, 1]).sum()
+    stores = (only_0 + 0.5 * listed.all(axis=1).sum()) / listed.shape[0]
     return np.nanmean(share.reshape(-1, PERIOD), axis=1), stores
 
 
@@ -53,7 +52,7 @@ def test_free_listing_platform_wins_a_large_and_growing_majority(runs):
     for gmv, stores in runs["fee"]:
         assert gmv[-1] > 0.85  # ~0.90-0.93 at 1,500 households, seeds 1-3
         assert gmv[-1] > gmv[0] + 0.1  # and growing: ~0.6-0.7 in the first two months
-        assert stores > 0.7  # stores follow: most list on the free platform only
+        assert stores > 0.7  # stores follow: ~0.85-0.9, most on the free platform only
 
 
 def test_equal_rules_keep_near_equal_shares(runs):
