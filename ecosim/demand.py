@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from ecosim.actors.tables import MALL
+from ecosim.economics import listing_price
 
 if TYPE_CHECKING:
     from ecosim.state import State
@@ -56,6 +57,7 @@ __all__ = [
     "logit_scale",
     "market_terms",
     "offline_value",
+    "platform_attractiveness",
     "price_weight",
     "refund_chance",
     "travel_days",
@@ -147,7 +149,7 @@ def listing_values(state: State, p, c, cand, trust, alpha, region):
     weight = price_weight(state, p, trust)
     eq = expected_quality(shown[cand], count[cand], mer.quality_listed[cand], trust)
     days = delivery_estimate(state, mer.region[cand], region, mer.courier[cand])
-    price = mer.price[cand]
+    price = listing_price(state, cand.ravel(), p).reshape(cand.shape)
     ref = cat.reference_price
     return (
         -alpha * weight * price + cfg.quality_weight * ref * eq - cfg.delivery_weight * ref * days
@@ -195,6 +197,39 @@ def inclusive_values(state: State, pages: dict[tuple[int, int], Page]) -> np.nda
     return iv
 
 
+def platform_attractiveness(state: State, pages: dict[tuple[int, int], Page]) -> np.ndarray:
+    """What each platform offers a household shopping a category (logit units) [P, C].
+
+    ``A_pc = log sum_j exp(v_j) + g log(N_pc / K_pc)``: the inclusive value of the top page's
+    ``K_pc`` listings for a typical household that trusts the platform as much as the public
+    does (``platforms.trust``), so prices and trust enter, plus ``g`` (the consumers'
+    ``platform_variety_weight``) times the log of how many page-fulls of listings ``N_pc`` the
+    platform has in the category. With ``g = 1`` a platform with twice the (equally good)
+    listings is twice as likely to be picked, as the logsum over all its listings would make
+    it: the cross-side network effect on households. ``-inf`` where nothing is listed.
+    See docs/model.md, section 7.4.
+    """
+    n_p, n_c = len(state.config.platforms), len(state.config.categories)
+    out = np.full((n_p, n_c), -np.inf)
+    k = state.config.consumers.consideration_set
+    variety = state.config.consumers.platform_variety_weight
+    mer = state.merchants
+    _, alpha, region = typical_shopper(state)
+    live = mer.active[:, None] & mer.listed
+    for p in range(n_p):
+        n_listed = np.bincount(mer.category[live[:, p]], minlength=n_c)
+        trust = np.array([[state.platforms.trust[p]]])
+        for c in range(n_c):
+            page = pages.get((p, c))
+            if page is None or page.merchants.size == 0:
+                continue
+            top = page.merchants[:1, :k]  # the first niche's page stands for the market
+            v = listing_values(state, p, c, top, trust, alpha, region)
+            out[p, c] = np.logaddexp.reduce(v, axis=1)[0]
+            out[p, c] += variety * np.log(n_listed[c] / top.shape[1])
+    return out
+
+
 class MarketTerms(NamedTuple):
     """The shopper-independent parts of the utilities of one page's listings (logit units).
 
@@ -234,7 +269,8 @@ def market_terms(state: State, p: int, c: int, listings: np.ndarray) -> MarketTe
     trust_coef = trust_coef / denom / mu
     assurance = np.where(mer.tier[listings] == MALL, state.config.platforms[p].mall_assurance, 0)
     risk_factor = cfg.trust_weight * unrefunded_share(state, p)
-    return MarketTerms(mer.price[listings], trust_coef, base, assurance, risk_factor, mu)
+    price = listing_price(state, listings, p)
+    return MarketTerms(price, trust_coef, base, assurance, risk_factor, mu)
 
 
 def candidate_values(terms: MarketTerms, pos, trust, alpha, region) -> np.ndarray:

@@ -28,6 +28,8 @@ __all__ = [
     "book_platform_revenue",
     "fee_rates",
     "home_platform",
+    "listing_price",
+    "order_prices",
     "pay_couriers",
     "pay_platform",
     "shipping_cost",
@@ -62,6 +64,32 @@ def fee_rates(state: State, rows: np.ndarray) -> np.ndarray:
         sel = home == p
         rate[sel] = tier_fee_rates(plat, mer.tier[rows[sel]])
     return rate
+
+
+def listing_price(state: State, rows: np.ndarray, platform: int) -> np.ndarray:
+    """Price (RMB) of stores ``rows`` on ``platform``: their price on their home platform,
+    with the difference in fee rates passed through, ``p (1 - f_home) / (1 - f_platform)``,
+    so that a multi-homing store nets the same per sale everywhere and a platform's fees show
+    in its shoppers' prices (docs/model.md, section 7.14a)."""
+    price = state.merchants.price[rows]
+    home = home_platform(state, rows)
+    elsewhere = np.flatnonzero(home != platform)
+    if elsewhere.size == 0:
+        return price
+    tier = state.merchants.tier[rows[elsewhere]]
+    there = tier_fee_rates(state.config.platforms[platform], tier)
+    out = price.copy()
+    out[elsewhere] *= (1 - fee_rates(state, rows[elsewhere])) / (1 - there)
+    return out
+
+
+def order_prices(state: State, orders: dict) -> np.ndarray:
+    """Price (RMB) of each order: its store's :func:`listing_price` on the order's platform."""
+    price = state.merchants.price[orders["merchant"]]
+    for p in np.unique(orders["platform"]):
+        sel = np.flatnonzero(orders["platform"] == p)
+        price[sel] = listing_price(state, orders["merchant"][sel], int(p))
+    return price
 
 
 def shipping_cost(state: State, rows: np.ndarray) -> np.ndarray:

@@ -43,7 +43,15 @@ METRICS: dict[str, tuple[str, str]] = {
     "mean_rating": ("0..1", "mean of genuine ratings left today"),
     "fraud_rate": ("share", "delivered parcels whose quality fell short of the listing"),
     "dispute_rate": ("share", "disputes opened / parcels due today"),
-    "consumer_trust": ("probability", "mean household trust in online sellers"),
+    "consumer_trust": (
+        "probability",
+        "mean over all households of their trust in online sellers (0 with no households)",
+    ),
+    "online_shopper_trust": (
+        "probability",
+        "mean trust of the households with an online parcel due in the last 30 days "
+        "(consumer_trust when there are none)",
+    ),
     "mean_delivery_days": ("days", "mean delivery time of parcels that arrived today"),
     "courier_utilisation": ("share", "parcels handed to couriers today / courier capacity"),
     "consumer_surplus": ("RMB/day", "sum over today's searches of (mu/a) x (logsum - offline)"),

@@ -31,7 +31,13 @@ from ecosim.actors.merchants import ONLINE_GUESS, Merchant, add_merchants
 from ecosim.actors.offline import OfflineRetail
 from ecosim.actors.platforms import Platform
 from ecosim.actors.services import ServiceProvider, create_providers
-from ecosim.actors.tables import MARKETPLACE, SERVICE_TYPES, MerchantTable, PlatformTable
+from ecosim.actors.tables import (
+    HISTORY,
+    MARKETPLACE,
+    SERVICE_TYPES,
+    MerchantTable,
+    PlatformTable,
+)
 from ecosim.config import EcosimConfig, get_dotted
 from ecosim.dates import date_of
 from ecosim.economics import unemployment_rate, wage_rates
@@ -45,6 +51,7 @@ from ecosim.phases import (
     delivery,
     fulfilment,
     labour,
+    listing,
     metrics,
     payment,
     ranking,
@@ -122,6 +129,8 @@ def build_state(config: EcosimConfig, rng: np.random.Generator) -> State:
     state.demand_hist = np.zeros(BULLWHIP_WINDOW)
     state.upstream_hist = np.zeros(BULLWHIP_WINDOW)
 
+    state.platforms.trust[:] = config.consumers.initial_trust
+    state.market_demand = np.zeros((len(config.platforms) * len(cats), HISTORY))
     _open_initial_stores(state)
     _init_labour(state)
     _give_devices(state)
@@ -283,6 +292,7 @@ class EcosystemModel(mesa.Model):
             online, offline = shopping.shop(s, needs, pages)
         payment.settle_offline(s, offline)
         orders = concat([iot_orders, online])
+        listing.record_demand(s, orders)
         # 4-5. payment for what can be served from stock; shipping through couriers
         orders = fulfilment.reserve_stock(s, orders)
         orders = payment.pay_online(s, orders)
@@ -291,6 +301,7 @@ class EcosystemModel(mesa.Model):
         payment.book_orders(s, orders)
         # 6. deliveries, ratings, disputes, fake reviews, enforcement
         delivery.deliver(s)
+        delivery.learn_from_market(s)
         delivery.fake_reviews(s)
         delivery.enforce(s)
         # 7. restocking; contracts renegotiated on their schedule
@@ -308,6 +319,7 @@ class EcosystemModel(mesa.Model):
         strategy.charge_fixed_costs(s)
         strategy.record_profits(s)
         strategy.set_prices(s)
+        listing.review_listings(s)
         strategy.exit_losers(s)
         strategy.entry(s)
         contracts.go_direct(s)

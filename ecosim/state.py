@@ -134,6 +134,7 @@ class State:
     prior_rating: float = field(init=False)  # rating shown for a store without ratings
     display: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # per platform
     courier_overload: np.ndarray = field(init=False)  # yesterday's load over capacity - 1
+    market_demand: np.ndarray = field(init=False)  # online orders per (platform x category) (ring)
 
     # labour
     offline_staff: np.ndarray = field(init=False)  # [1] offline retail's headcount

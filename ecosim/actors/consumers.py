@@ -122,12 +122,12 @@ class Consumer(RowAgent):
         self, category: int, inclusive: np.ndarray, reconsider: bool = False
     ) -> int:
         """Platform to search for ``category``: the home platform, or for a multi-homer (or a
-        single-homer reconsidering its home, who then moves there) the best by inclusive
-        value (log-sum of a typical page) plus a Gumbel taste shock.
+        single-homer reconsidering its home, who then moves there) the most attractive
+        (``ecosim.demand.platform_attractiveness``) plus a Gumbel taste shock.
 
         Args:
             category: category index.
-            inclusive: inclusive value of each (platform, category) market (logit units).
+            inclusive: attractiveness of each (platform, category) market (logit units).
             reconsider: a single-homer picks its home afresh.
 
         Returns:

@@ -41,6 +41,7 @@ class ConsumerTable(Table):
     region: np.ndarray
     price_sensitivity: np.ndarray
     trust: np.ndarray
+    last_online_day: np.ndarray
     home: np.ndarray
     base_income: np.ndarray
     income: np.ndarray
@@ -59,6 +60,7 @@ class ConsumerTable(Table):
         self.add_column("region", dtype=np.int32)
         self.add_column("price_sensitivity", fill=1.0)  # multiplier of 1/mu, mean 1
         self.add_column("trust", fill=0.8)  # probability an online seller is honest
+        self.add_column("last_online_day", dtype=np.int32, fill=-(2**30))  # last parcel due
         self.add_column("home", dtype=np.int32, fill=-1)  # platform index; -1 multi-homing
         self.add_column("base_income", fill=0.0)  # RMB/day when employed at the mean wage
         self.add_column("income", fill=0.0)  # RMB/day received
@@ -251,6 +253,9 @@ class PlatformTable(Table):
     revenue_today: np.ndarray
     gmv_today: np.ndarray
     orders_ema: np.ndarray
+    trust: np.ndarray
+    outcome_hist: np.ndarray
+    parcel_hist: np.ndarray
 
     def __init__(self, n: int) -> None:
         super().__init__(n)
@@ -258,6 +263,10 @@ class PlatformTable(Table):
         self.add_column("revenue_today")  # RMB
         self.add_column("gmv_today")  # RMB
         self.add_column("orders_ema")  # orders/day, exponential moving average (workload)
+        # trust (docs/model.md, section 7.6): what the public hears of deliveries on it
+        self.add_column("trust", fill=1.0)  # public signal: share of recent deliveries gone well
+        self.add_column("outcome_hist", width=HISTORY)  # deliveries' outcomes per day (ring)
+        self.add_column("parcel_hist", width=HISTORY)  # deliveries per day (ring)
 
 
 class ServiceTable(Table):

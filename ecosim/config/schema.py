@@ -269,10 +269,11 @@ class ConsumersConfig(_Section):
         0.3, "share", "Share of households that shop on every platform.", ge=0, le=1
     )
     platform_switch_rate: float = P(
-        0.01,
+        0.1,
         "probability per search",
         "Chance a single-homing household reconsiders its platform when it shops, picking by "
-        "logit over the platforms' offers (so platforms can win or lose households).",
+        "logit over the platforms' offers (so platforms can win or lose households). "
+        "Assumption: at ~0.17 needs per household-day, about once every two months.",
         ge=0,
         le=1,
         schedulable=True,
@@ -354,6 +355,35 @@ class ConsumersConfig(_Section):
         "in the baseline; owners pay about a quarter more than that for not having to search.",
         ge=0.1,
         le=10,
+        schedulable=True,
+    )
+    social_learning_weight: float = P(
+        0.02,
+        "1/day",
+        "Weight of the public signal (the share of recent deliveries on a household's "
+        "platforms that went well, heard through word of mouth, reviews read and news) in every "
+        "household's trust each day: DeGroot-style social learning (DeGroot 1974; assumption: "
+        "a half-life of about a month, below a parcel's own weight trust_learning_rate).",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    public_signal_window: int = P(
+        30,
+        "days",
+        "Days of deliveries the public signal about a platform summarises.",
+        ge=1,
+        le=120,
+        schedulable=True,
+    )
+    platform_variety_weight: float = P(
+        1.0,
+        "logit units per log listing",
+        "Weight of log(listings / page length) of a category in a platform's attractiveness to "
+        "households (1 = the logit's love of variety: twice the listings, twice the chance of a "
+        "good match; assumption).",
+        ge=0,
+        le=3,
         schedulable=True,
     )
 
@@ -497,6 +527,24 @@ class MerchantsConfig(_Section):
     )
     initial_stock_days: float = P(
         14.0, "days of demand", "Initial inventory of a merchant.", ge=0, le=365, schedulable=True
+    )
+    listing_review_period: int = P(
+        30,
+        "days",
+        "Days between a store's reviews of where it lists (staggered across stores): stay, "
+        "multi-home or switch by expected profit on each platform (assumption: monthly).",
+        ge=1,
+        le=365,
+        schedulable=True,
+    )
+    listing_cost: float = P(
+        200.0,
+        "RMB",
+        "One-off cost of listing on another platform (catalogue, photos, set-up): a switching "
+        "cost (assumption: a few days of a small store's margin).",
+        ge=0,
+        le=1e7,
+        schedulable=True,
     )
 
 

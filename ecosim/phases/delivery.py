@@ -1,5 +1,11 @@
 """Phase 6, delivery and reviews: parcels arrive, buyers see the true quality, rate, dispute;
-fake reviews are bought and some detected; reputations update; stores may be delisted."""
+fake reviews are bought and some detected; reputations update; stores may be delisted.
+
+Trust learns twice (docs/model.md, section 7.6): from a household's own parcels
+(:func:`deliver`, weight ``trust_learning_rate`` per parcel) and, every day, from what the
+public hears of everybody's deliveries (:func:`learn_from_market`, DeGroot-style social
+learning with weight ``social_learning_weight`` per day).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,13 @@ from ecosim.demand import refund_chance
 from ecosim.economics import book_platform_revenue, pay_platform
 from ecosim.phases import services
 from ecosim.phases.consumption import refill_home_stock
+from ecosim.phases.ranking import recent_sum
 from ecosim.phases.strategy import close_stores
 
 if TYPE_CHECKING:
     from ecosim.state import State
 
-__all__ = ["deliver", "enforce", "fake_reviews"]
+__all__ = ["deliver", "enforce", "fake_reviews", "learn_from_market", "public_signal"]
 
 RATING_NOISE = 0.1  # sd of a rating around the true quality (quality units)
 
@@ -68,6 +75,12 @@ def deliver(state: State) -> None:
     # Trust learns from experience: 1 for a good delivery, 1/2 if refunded, 0 otherwise.
     outcome = np.where(satisfied, 1.0, np.where(refunded, 0.5, 0.0))
     cons.trust[buyers] += ccfg.trust_learning_rate * (outcome - cons.trust[buyers])
+    cons.last_online_day[buyers] = state.day
+    # ...and the public hears of it: each platform's outcomes and parcels today
+    ring = state.day % state.platforms.outcome_hist.shape[1]
+    n_p = state.platforms.n
+    state.platforms.outcome_hist[:, ring] += np.bincount(plat, weights=outcome, minlength=n_p)
+    state.platforms.parcel_hist[:, ring] += np.bincount(plat, minlength=n_p)
     # Device owners may switch auto-reorder off after a bad experience.
     bad_iot = parcels["iot"] & ~satisfied & repeat
     off = bad_iot & (rng.random(n) < ccfg.iot_opt_out_prob)
@@ -84,6 +97,55 @@ def deliver(state: State) -> None:
     state.today.disputes += float(disputed.sum())
     state.today.delivery_days += float(parcels["days"][~lost].sum())
     state.today.arrived += float((~lost).sum())
+
+
+def public_signal(state: State) -> tuple[np.ndarray, np.ndarray]:
+    """What the public hears of each platform's recent deliveries.
+
+    Returns:
+        (share of the last ``public_signal_window`` days' deliveries on each platform that
+        went well, scoring a good parcel 1, a refunded one 1/2 and a fraud, a loss or an
+        unrefunded dispute 0, as own experience does; parcels delivered in the window). A
+        platform without deliveries in the window has no signal: its share is NaN.
+    """
+    plat = state.platforms
+    window = state.config.consumers.public_signal_window
+    outcomes = recent_sum(plat.outcome_hist, state.day, window)
+    parcels = recent_sum(plat.parcel_hist, state.day, window)
+    share = np.divide(outcomes, parcels, out=np.full(plat.n, np.nan), where=parcels > 0)
+    return share, parcels
+
+
+def learn_from_market(state: State) -> None:
+    """Social learning: every household's trust moves toward the public signal.
+
+    Each day ``t_i <- t_i + w (s_i - t_i)`` with ``w = social_learning_weight`` (DeGroot
+    1974: beliefs are repeatedly averaged with what others report). A platform's public trust
+    ``platforms.trust`` is its signal (:func:`public_signal`), kept from the last day it had
+    deliveries. ``s_i`` is the public trust of the household's home platform, or for a
+    multi-homer the platforms' public trust weighted by their deliveries in the window (so a
+    platform whose parcels go badly loses the trust of its own shoppers first). The update
+    is one vectorized operation over households; households who never shop online hear the
+    news too, so fraud keeps them offline as well.
+    """
+    plat = state.platforms
+    share, parcels = public_signal(state)
+    heard = np.isfinite(share)
+    plat.trust[heard] = share[heard]
+    # clear the ring's next slot, tomorrow's totals
+    nxt = (state.day + 1) % plat.outcome_hist.shape[1]
+    plat.outcome_hist[:, nxt] = 0.0
+    plat.parcel_hist[:, nxt] = 0.0
+    weight = state.config.consumers.social_learning_weight
+    if weight == 0 or not heard.any():
+        return
+    trust = state.consumers.trust
+    if plat.n == 1:
+        trust += weight * (plat.trust[0] - trust)
+        return
+    market = float(np.average(plat.trust, weights=parcels))
+    signal = np.append(plat.trust, market)[state.consumers.home]  # home -1: the market (last)
+    trust += weight * (signal - trust)
 
 
 def fake_reviews(state: State) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.demand import travel_days
-from ecosim.economics import pay_couriers
+from ecosim.economics import order_prices, pay_couriers
 from ecosim.orders import take
 from ecosim.phases.consumption import file_after_delivery
 from ecosim.phases.payment import affordable
@@ -39,7 +39,7 @@ def reserve_stock(state: State, orders: dict) -> dict:
     mer = state.merchants
     slot = state.day % mer.units_hist.shape[1]
     np.add.at(mer.units_hist[:, slot], orders["merchant"], 1.0)
-    cash_ok = affordable(state, orders, mer.price[orders["merchant"]])
+    cash_ok = affordable(state, orders, order_prices(state, orders))
     orders = take(orders, cash_ok)
     order, rank = _rank_within(orders["merchant"])
     served = np.zeros(rank.size, dtype=bool)

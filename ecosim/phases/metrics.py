@@ -92,6 +92,19 @@ def tally_consumables(state: State, orders: dict[str, np.ndarray]) -> None:
     t.other_store_sales += float(price[~channel].sum())
 
 
+def _trust(state: State) -> tuple[float, float]:
+    """Mean trust of all households, and of those with an online parcel due in the last
+    ``SALES_WINDOW`` days (the first when there are none, so that it is always finite)."""
+    cons = state.consumers
+    if cons.n == 0:
+        return 0.0, 0.0
+    everyone = float(cons.trust.mean())
+    recent = cons.last_online_day > state.day - SALES_WINDOW
+    n_recent = int(np.count_nonzero(recent))
+    shoppers = float(cons.trust[recent].sum() / n_recent) if n_recent else everyone
+    return everyone, shoppers
+
+
 def collect(state: State) -> dict[str, float]:
     """The state's metrics for the day just simulated."""
     t = state.today
@@ -105,6 +118,7 @@ def collect(state: State) -> dict[str, float]:
     ref = np.array([c.reference_price for c in state.config.categories])[mer.category[live]]
     capacity = state.couriers.capacity(state.config.logistics.parcels_per_courier_day).sum()
     online_value = t["gmv"]
+    trust_all, trust_shoppers = _trust(state)
     out = {
         "gmv": online_value,
         "orders": t["orders"],
@@ -120,7 +134,8 @@ def collect(state: State) -> dict[str, float]:
         "mean_rating": ratio(t["genuine_rating_sum"], t["genuine_ratings"]),
         "fraud_rate": ratio(t["fraud"], t["arrived"]),
         "dispute_rate": ratio(t["disputes"], t["delivered"]),
-        "consumer_trust": float(state.consumers.trust.mean()) if state.consumers.n else 0.0,
+        "consumer_trust": trust_all,
+        "online_shopper_trust": trust_shoppers,
         "mean_delivery_days": ratio(t["delivery_days"], t["arrived"]),
         "courier_utilisation": ratio(float(state.couriers.parcels_today.sum()), capacity),
         "consumer_surplus": t["consumer_surplus"],

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.economics import pay_platform, tier_fee_rates
+from ecosim.economics import order_prices, pay_platform, tier_fee_rates
 from ecosim.orders import take
 from ecosim.phases.consumption import refill_home_stock
 
@@ -39,7 +39,7 @@ def pay_online(state: State, orders: dict) -> dict:
         The orders with ``price`` (RMB), ``fee`` (RMB owed to the platform) and ``escrow``.
     """
     mer = state.merchants
-    price = mer.price[orders["merchant"]]
+    price = order_prices(state, orders)
     fee = np.zeros(price.size)
     escrow = np.zeros(price.size, dtype=bool)
     for p, plat in enumerate(state.config.platforms):

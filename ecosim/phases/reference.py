@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from ecosim.actors.consumers import Consumer
-from ecosim.demand import Page, inclusive_values
+from ecosim.demand import Page, platform_attractiveness
 from ecosim.orders import take
 from ecosim.phases.shopping import CLICK_THROUGH, pay_clicks
 
@@ -110,7 +110,7 @@ def shop(model: AgentModel, needs: dict, pages: dict[tuple[int, int], Page]):
     agents = model.consumer_agents
     n = needs["consumer"].size
     n_categories = len(model.state.config.categories)
-    inclusive = inclusive_values(model.state, pages)
+    inclusive = platform_attractiveness(model.state, pages)
     platform = np.full(n, -1, dtype=np.int64)
     home = model.state.consumers.home[needs["consumer"]]
     rate = model.state.config.consumers.platform_switch_rate

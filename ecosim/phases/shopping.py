@@ -16,10 +16,10 @@ from ecosim.demand import (
     candidate_values,
     choose,
     consider,
-    inclusive_values,
     logit_scale,
     market_terms,
     offline_value,
+    platform_attractiveness,
 )
 from ecosim.economics import pay_platform
 from ecosim.orders import take
@@ -33,7 +33,9 @@ CLICK_THROUGH = 0.2  # share of shoppers who click a sponsored listing they look
 
 
 def _choose_platform(state, needs, pages) -> np.ndarray:
-    """Platform of each shopping need: the home platform, or for multi-homers the best one."""
+    """Platform of each shopping need: the home platform, or for multi-homers (and single-homers
+    reconsidering their home) the best by attractiveness (``platform_attractiveness``: its
+    listings, their prices and its public trust) plus a Gumbel taste shock: a logit."""
     cons = state.consumers
     home = cons.home[needs["consumer"]].astype(np.int64)
     multi = np.flatnonzero(home < 0)
@@ -44,7 +46,7 @@ def _choose_platform(state, needs, pages) -> np.ndarray:
         switch = np.flatnonzero((home >= 0) & (state.rng.random(home.size) < rate))
     pick = np.concatenate([multi, switch])
     if pick.size:
-        iv = inclusive_values(state, pages)
+        iv = platform_attractiveness(state, pages)
         n_p = iv.shape[0]
         shock = state.rng.gumbel(size=(pick.size, n_p))
         util = iv[:, needs["category"][pick]].T + shock

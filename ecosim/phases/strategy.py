@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.actors.merchants import add_merchants
-from ecosim.actors.tables import MALL
+from ecosim.actors.tables import MALL, MARKETPLACE
 from ecosim.demand import (
     effective_trust,
     listing_values,
@@ -29,8 +29,15 @@ from ecosim.demand import (
     price_weight,
     typical_shopper,
 )
-from ecosim.economics import fee_rates, home_platform, pay_platform, unit_cost
+from ecosim.economics import (
+    fee_rates,
+    home_platform,
+    pay_platform,
+    tier_fee_rates,
+    unit_cost,
+)
 from ecosim.phases.consumption import device_price_limit
+from ecosim.phases.listing import expected_listing_profit
 from ecosim.phases.ranking import recent_sum
 from ecosim.phases.services import cancel_services
 
@@ -143,7 +150,11 @@ def charge_fixed_costs(state: State) -> None:
 
 
 def entry(state: State) -> None:
-    """Potential entrants open a store where incumbents earn more than the outside option."""
+    """Potential entrants open a store where incumbents earn more than the outside option.
+
+    With several platforms, the entrants drawn for each (platform, category) list where a
+    new listing of the category is expected to earn most (see ``_entrants_platform``).
+    """
     mer = state.merchants
     cfg = state.config.merchants
     window = min(30, cfg.exit_window)
@@ -152,12 +163,15 @@ def entry(state: State) -> None:
     open_rows = np.flatnonzero(mer.active)
     mean_profit = np.zeros(mer.n)
     mean_profit[open_rows] = recent_sum(mer.profit_hist, state.day, window, open_rows) / window
+    where = _entrants_platform(state)
     for p in range(len(state.config.platforms)):
         for c in range(len(state.config.categories)):
             n_pot = state.rng.poisson(cfg.entry_rate * state.consumers.n / 10_000)
             if n_pot == 0:
                 continue
-            market = np.flatnonzero(mer.active & mer.listed[:, p] & (mer.category == c))
+            q = int(where[p, c])  # the platform where a listing is expected to earn most
+            market = np.flatnonzero(mer.active & mer.listed[:, q] & (mer.category == c))
+            market = market[market < mean_profit.size]  # today's entrants have no record
             if market.size:
                 expected = float(np.median(mean_profit[market]))
                 price = float(np.median(mer.price[market]))
@@ -169,11 +183,40 @@ def entry(state: State) -> None:
             rows = add_merchants(
                 state,
                 n_pot,
-                np.full(n_pot, p),
+                np.full(n_pot, q),
                 np.full(n_pot, c),
                 price=None if price is None else np.full(n_pot, price),
             )
             state.today.entries += float(rows.size)
+
+
+def _entrants_platform(state: State) -> np.ndarray:
+    """Platform a potential entrant drawn for (platform, category) opens on [P, C]: a market
+    with no store yet (its first store has all of its online demand), otherwise the
+    platform where a typical entrant's listing (the category's median price and unit cost,
+    marketplace tier) is expected to earn strictly most (``listing.expected_listing_profit``),
+    otherwise where it was drawn."""
+    mer = state.merchants
+    n_p, n_c = len(state.config.platforms), len(state.config.categories)
+    where = np.tile(np.arange(n_p)[:, None], (1, n_c))
+    if n_p == 1:
+        return where
+    live = np.flatnonzero(mer.active)
+    platforms = state.config.platforms
+    for c in range(n_c):
+        rows = live[mer.category[live] == c]
+        empty = ~mer.listed[rows].any(axis=0)
+        if rows.size == 0 or empty.any():
+            continue
+        tier = np.array([MARKETPLACE], dtype=np.int8)
+        price = np.median(mer.price[rows])
+        net = np.array([[price * (1 - tier_fee_rates(plat, tier)[0]) for plat in platforms]])
+        cost = np.array([np.median(unit_cost(state, rows))])
+        profit = expected_listing_profit(state, rows[:1], net, cost, tier, outsider=True)[0]
+        best = int(np.argmax(profit))
+        # an entrant moves only for a strictly better platform (none is before any sales)
+        where[:, c] = np.where(profit[best] > profit, best, np.arange(n_p))
+    return where
 
 
 def exit_losers(state: State) -> None:
