@@ -8,7 +8,7 @@ Runs the same set of baseline runs (one design point, ``--runs`` replications) t
 * ``sweep 1``: ``run_sweep`` with one local worker process;
 * ``sweep 2``: ``run_sweep`` with two local worker processes.
 
-Targets (issue 5): ``sweep 1 / sweep 2 >= 1.8`` on a 2-core machine, and
+Targets (docs/sweeps.md): ``sweep 1 / sweep 2 >= 1.8`` on a 2-core machine, and
 ``sweep 1 / direct - 1 < 5%`` (what the sweep adds: worker start-up and imports, task
 transfer, writing every result atomically). The machine should be otherwise idle: on a
 shared machine both figures mostly measure the other load. "Runs in parallel" (summed run

@@ -1,7 +1,7 @@
 """Benchmark of the browser app (not a test): time of one simulated day plus the redraw.
 
-Target (issue 6): at the default scale (configs/baseline.yaml: 10^4 households, 200 stores)
-a step plus redraw takes at most 300 ms, so Play looks live.
+Target (docs/visualization.md): at the default scale (configs/baseline.yaml: 10^4 households,
+200 stores) a step plus redraw takes at most 300 ms, so Play looks live.
 
 Two measurements, medians over ``--steps`` days after ``--warmup`` days:
 

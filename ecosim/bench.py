@@ -16,8 +16,8 @@ What one measurement times:
 
 :func:`bench` runs a list of scales, optionally the merchant check (the same consumers with
 ten times the merchants) and the reference comparison (the plain-Mesa consumer path against
-the columnar one at the same scale and days), and checks the targets of issue 4
-(:data:`TARGETS`) against what it measured.
+the columnar one at the same scale and days), and checks the performance
+targets of docs/performance.md (:data:`TARGETS`) against what it measured.
 
 Example:
     >>> report = bench([Scale(300, 10, 3)], repeat=1, merchant_check=False, reference=None)
@@ -57,7 +57,8 @@ LADDER = (10_000, 100_000, 1_000_000)  # consumers of the standard ladder
 MERCHANT_FACTOR = 10  # the merchant check multiplies the merchants by this
 GIB = 2**30
 
-# Issue 4's targets: name -> (limit, comparison, what it measures).
+# The performance targets (docs/performance.md, The figures): name -> (limit, comparison,
+# what it measures).
 TARGETS: dict[str, tuple[float, str, str]] = {
     "baseline_wall_s": (5.0, "<=", "10^4 consumers, 365 days: median wall time (s)"),
     "million_wall_s": (120.0, "<=", "10^6 consumers, 20,000 merchants, 365 days: wall (s)"),
@@ -288,7 +289,7 @@ def _find(results: list[dict], consumers: int, merchants: int | None, days: int 
 
 
 def check_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """Issue 4's targets, each with the measured value (None when not measured) and ok."""
+    """The performance targets, each with the measured value (None when not measured) and ok."""
     scales = report["scales"]
     out = []
     base = _find(scales, 10_000, None, 365)
@@ -445,7 +446,7 @@ def format_report(report: dict[str, Any]) -> str:
     if report.get("reference"):
         lines.append("reference comparison:")
         lines += [row(report["reference"][k]) for k in ("fast", "reference")]
-    lines += ["", "targets (issue 4):"]
+    lines += ["", "performance targets (docs/performance.md):"]
     for t in report["targets"]:
         value = "not measured" if t["value"] is None else f"{t['value']:.3g}"
         mark = {True: "ok", False: "MISSED", None: "-"}[t["ok"]]

@@ -40,7 +40,7 @@ def test_bench_report_structure():
     assert targets["baseline_wall_s"]["value"] is None and targets["baseline_wall_s"]["ok"] is None
     assert targets["merchant_ratio"]["value"] > 0
     assert targets["reference_speedup"]["value"] > 0
-    assert "targets (issue 4)" in B.format_report(report)
+    assert "performance targets (docs/performance.md)" in B.format_report(report)
     json.dumps(report)  # JSON-ready
 
 

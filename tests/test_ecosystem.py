@@ -1,4 +1,4 @@
-"""Manufacturers, bargaining, services, the labour market and IoT reordering (issue 3)."""
+"""Manufacturers, bargaining, services, the labour market and IoT reordering (docs/model.md)."""
 
 from __future__ import annotations
 

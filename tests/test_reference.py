@@ -1,4 +1,4 @@
-"""The columnar consumer phases against the plain-Mesa reference path (issue 4).
+"""The columnar consumer phases against the plain-Mesa reference path (docs/performance.md).
 
 Where both paths can take the same random draws (full consideration sets, no durable needs)
 they must give the same results; otherwise the same distribution of outcomes. The pieces the

@@ -1,4 +1,4 @@
-"""Degenerate configurations reproduce textbook results (shared/DOMAIN.md)."""
+"""Degenerate configurations reproduce textbook results (docs/model.md, validation)."""
 
 from __future__ import annotations
 
