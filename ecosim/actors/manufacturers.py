@@ -32,6 +32,10 @@ def create_manufacturers(state: State) -> ManufacturerTable:
     demand = state.expected_daily_units[table.category] * 1.5  # offline + online, per firm
     table.capacity[:] = cfg.capacity_days * demand / k
     table.data_service[:] = rng.random(table.n) < cfg.data_service_uptake
+    table.finished_stock[:] = np.round(
+        cfg.initial_stock_days * state.expected_daily_units[table.category] / k
+    )
+    state.goods.created("initial_stock", float(table.finished_stock.sum()))
     return table
 
 
