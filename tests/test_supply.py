@@ -165,3 +165,19 @@ def test_bullwhip_ratio_empty_and_flat_cases():
     assert bullwhip_ratio(np.array([5.0]), np.array([3.0])) == 1.0
     assert bullwhip_ratio(np.array([0.0, 9.0, 0.0]), np.full(3, 2.0)) == 1.0
     assert bullwhip_ratio(np.array([1.0, 3.0]), np.array([2.0, 4.0])) == 1.0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_point_of_sale_data_smooths_production_in_the_whole_model(seed):
+    """The whole market (households shopping, many stores reviewing every 3 days): makers
+    that plan from point-of-sale data vary their production less, relative to demand, than
+    makers that plan from their stores' orders (seeds 1-3 at 800 and 3000 households:
+    0.64-0.96 times, e.g. 2.6 against 4.0)."""
+    ratio = {}
+    for uptake in (0.0, 1.0):
+        model = EcosystemModel(
+            small_config(f"manufacturers.data_service_uptake={uptake}"), rng=seed
+        )
+        model.run(150)
+        ratio[uptake] = model.timeseries()["production_bullwhip_ratio"].iloc[-1]
+    assert ratio[1.0] < ratio[0.0]
