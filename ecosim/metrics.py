@@ -54,15 +54,38 @@ METRICS: dict[str, tuple[str, str]] = {
     "active_merchants": ("stores", "stores open at the end of the day"),
     "merchant_entries": ("stores/day", "stores opened today"),
     "merchant_exits": ("stores/day", "stores closed today (losses or delisting)"),
-    "hhi": ("0..1", "sales-weighted mean over categories of sum of squared 30-day sales shares"),
-    "cr4": ("share", "sales-weighted mean over categories of the top four stores' 30-day share"),
-    "mean_markup": ("share", "sales-weighted mean of (price - wholesale) / wholesale"),
-    "price_index": ("ratio", "sales-weighted mean of price / category reference price"),
-    "mean_rating": ("0..1", "mean of genuine ratings left today"),
-    "fraud_rate": ("share", "delivered parcels whose quality fell short of the listing"),
-    "dispute_rate": ("share", "disputes opened / parcels due today"),
-    "consumer_trust": ("probability", "mean household trust in online sellers"),
-    "mean_delivery_days": ("days", "mean delivery time of parcels that arrived today"),
+    "hhi": (
+        "0..1",
+        "sales-weighted mean over categories of sum of squared 30-day sales shares; 0 without "
+        "sales",
+    ),
+    "cr4": (
+        "share",
+        "sales-weighted mean over categories of the top four stores' 30-day share; 0 without sales",
+    ),
+    "mean_markup": (
+        "share",
+        "30-day-sales-weighted mean of (price - wholesale) / wholesale; 0 without sales",
+    ),
+    "price_index": (
+        "ratio",
+        "30-day-sales-weighted mean of price / category reference price; 0 without sales",
+    ),
+    "mean_rating": ("0..1", "mean of genuine ratings left today; 0 without ratings"),
+    "fraud_rate": (
+        "share",
+        "parcels arrived today whose quality fell short of the listing / parcels arrived; 0 "
+        "without arrivals",
+    ),
+    "dispute_rate": ("share", "disputes opened / parcels due today; 0 without parcels due"),
+    "consumer_trust": (
+        "probability",
+        "mean household trust in online sellers; 0 without households",
+    ),
+    "mean_delivery_days": (
+        "days",
+        "mean delivery time of parcels that arrived today; 0 without arrivals",
+    ),
     "courier_utilisation": (
         "share",
         "sum over courier firms of min(parcels handed over today, capacity) / total capacity "
@@ -73,8 +96,14 @@ METRICS: dict[str, tuple[str, str]] = {
         "parcels beyond their courier's capacity today (they travel late, docs/model.md 7.6)",
     ),
     "consumer_surplus": ("RMB/day", "sum over today's searches of (mu/a) x (logsum - offline)"),
-    "online_share": ("share", "online sales value / (online + offline) sales value today"),
-    "stockout_rate": ("share", "online orders lost to stockouts / orders attempted"),
+    "online_share": (
+        "share",
+        "online sales value / (online + offline) sales value today; 0 without sales",
+    ),
+    "stockout_rate": (
+        "share",
+        "online orders lost to stockouts / orders attempted; 0 without orders",
+    ),
     "fake_reviews": ("reviews/day", "fake reviews bought today"),
     "employment_total": ("workers", "sum of the six ecosystem sectors' headcounts"),
     "employment_merchants": ("workers", "open stores' owners (self-employed) plus hired staff"),
@@ -83,9 +112,12 @@ METRICS: dict[str, tuple[str, str]] = {
     "employment_services": ("workers", "staff of service providers"),
     "employment_platform": ("workers", "platform staff"),
     "employment_offline_retail": ("workers", "offline shop staff"),
-    "unemployment_rate": ("share", "unemployed households / all households"),
-    "mean_wage": ("RMB/day", "mean daily wage of employed households"),
-    "supplier_bargaining_power": ("share", "volume-weighted mean of (w - c) / (p - c)"),
+    "unemployment_rate": ("share", "unemployed households / all households; 0 without households"),
+    "mean_wage": ("RMB/day", "mean daily wage of employed households; 0 without employed"),
+    "supplier_bargaining_power": (
+        "share",
+        "volume-weighted mean of (w - c) / (p - c); 0 without contracts with volume",
+    ),
     "manufacturer_profit_share": (
         "share",
         "manufacturers' wholesale margin on units sold to stores / (that + stores' profit + "
@@ -94,7 +126,10 @@ METRICS: dict[str, tuple[str, str]] = {
     ),
     "merchant_profit_share": ("share", "stores' share of the same profit total"),
     "platform_profit_share": ("share", "platform's share of the same profit total"),
-    "iot_order_share": ("share", "online orders placed by smart devices / online orders"),
+    "iot_order_share": (
+        "share",
+        "online orders placed by smart devices / online orders; 0 without orders",
+    ),
     "bullwhip_ratio": (
         "ratio",
         "var(daily units stores order from manufacturers, before rationing) / "
