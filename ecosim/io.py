@@ -50,14 +50,8 @@ def write_text(path: str | Path, text: str) -> Path:
 
 
 def write_json(path: str | Path, data: Any) -> Path:
-    """Write JSON (indented, keys sorted) atomically.
-
-    NaN and infinities are refused (``ValueError``): they are not JSON, and a file holding
-    them breaks standard parsers.
-    """
-    return write_text(
-        path, json.dumps(data, indent=2, sort_keys=True, default=str, allow_nan=False) + "\n"
-    )
+    """Write JSON (indented, keys sorted) atomically."""
+    return write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def write_parquet(path: str | Path, frame: pd.DataFrame) -> Path:

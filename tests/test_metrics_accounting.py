@@ -8,11 +8,9 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
 from ecosim import EcosystemModel
 from ecosim.commands.run import summarize
-from ecosim.io import write_json
 from ecosim.metrics import METRICS
 from ecosim.state import REVENUE_SOURCES
 from tests.conftest import small_config
@@ -111,9 +109,3 @@ def test_every_metric_finite_in_a_market_that_empties():
     assert frame["active_merchants"].iloc[-1] == 0
     assert np.isfinite(frame.to_numpy(dtype=float)).all()
     json.dumps(summarize(frame), allow_nan=False)  # what summary.json holds
-
-
-def test_json_writer_refuses_nan(tmp_path):
-    with pytest.raises(ValueError):
-        write_json(tmp_path / "x.json", {"a": float("nan")})
-    assert not (tmp_path / "x.json").exists()
