@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.actors.platforms import tier_rates
+from ecosim.state import REVENUE_SOURCES
 
 if TYPE_CHECKING:
     from ecosim.config import PlatformConfig
     from ecosim.state import State
 
 __all__ = [
+    "REVENUE_SOURCES",
     "WAGE_LEVEL",
     "book_platform_revenue",
     "fee_rates",
@@ -45,9 +47,10 @@ WAGE_LEVEL = np.array([0.9, 1.0, 0.95, 1.1, 1.6, 0.8, 1.0])
 
 
 def tier_fee_rates(plat: PlatformConfig, tier: np.ndarray) -> np.ndarray:
-    """Commission plus payment fee (share of price) for stores of the given tiers on ``plat``."""
+    """Commission plus payment fee (share of price, at most 1: a fee never exceeds the
+    price) for stores of the given tiers on ``plat``."""
     commission, payment = tier_rates(plat, tier)
-    return commission + payment
+    return np.minimum(commission + payment, 1.0)
 
 
 def home_platform(state: State, rows: np.ndarray) -> np.ndarray:
@@ -127,17 +130,20 @@ def unit_cost(state: State, rows: np.ndarray) -> np.ndarray:
     return state.merchants.wholesale[rows] + shipping_cost(state, rows)
 
 
-def book_platform_revenue(state: State, platform: np.ndarray | int, amount: np.ndarray) -> None:
-    """Add ``amount`` (RMB) to the platforms' revenue for the day.
+def book_platform_revenue(
+    state: State, platform: np.ndarray | int, amount: np.ndarray, source: str = "other"
+) -> None:
+    """Add ``amount`` (RMB) to the platforms' revenue for the day, under ``source``.
 
     One platform for all (an int): the amounts' sum is added; one per entry (an array): each
-    entry is added to its platform in turn.
+    entry is added to its platform in turn. ``source`` is one of ``REVENUE_SOURCES``.
     """
     revenue = state.platforms.revenue_today
     if np.isscalar(platform):
         revenue[platform] += amount.sum()
     else:
         np.add.at(revenue, platform, amount)
+    state.today.platform_revenue_by_source[source] += float(np.sum(amount))
 
 
 def pay_platform(
@@ -146,6 +152,7 @@ def pay_platform(
     payer_idx: np.ndarray | int,
     platform: np.ndarray | int,
     amount: np.ndarray,
+    source: str = "other",
 ) -> None:
     """Book a payment to a platform: ledger, the platform's revenue and the payer's profit.
 
@@ -157,11 +164,12 @@ def pay_platform(
         payer_idx: paying accounts (one per entry, or one for all).
         platform: receiving platform (one per entry, or one for all).
         amount: RMB per entry.
+        source: what the platform is paid for, one of ``REVENUE_SOURCES``.
     """
     state.ledger.pay(payer, payer_idx, "platforms", platform, amount)
     if payer == "merchants":
         state.merchants.profit_today[payer_idx] -= amount
-    book_platform_revenue(state, platform, amount)
+    book_platform_revenue(state, platform, amount, source)
 
 
 def unemployment_rate(state: State) -> float:

@@ -29,34 +29,86 @@ METRICS: dict[str, tuple[str, str]] = {
     "orders": ("orders/day", "online orders shipped today"),
     "platform_revenue": (
         "RMB/day",
-        "commission, payment fees, listing fees, ads, fines, "
-        "forfeited deposits, data and IoT-hosting services",
+        "platforms' revenue today, the sum of the platform_revenue_<source> metrics",
     ),
-    "take_rate": ("share", "platform_revenue / gmv"),
+    "platform_revenue_commission": (
+        "RMB/day",
+        "commission and payment-processing fees booked today (at escrow release, or at "
+        "payment without escrow)",
+    ),
+    "platform_revenue_ads": ("RMB/day", "stores' sponsored-slot click charges"),
+    "platform_revenue_listing": ("RMB/day", "stores' annual listing fees, pro rata"),
+    "platform_revenue_deposits": ("RMB/day", "deposits forfeited by closed stores"),
+    "platform_revenue_fines": ("RMB/day", "fines for detected fake reviews"),
+    "platform_revenue_iot_hosting": ("RMB/day", "device makers' fees per device-placed order"),
+    "platform_revenue_data_services": (
+        "RMB/day",
+        "manufacturers' subscriptions to the point-of-sale data service",
+    ),
+    "platform_revenue_other": ("RMB/day", "payments to platforms booked without a source"),
+    "take_rate": (
+        "share",
+        "commission and payment fees due on the orders shipped today / gmv (the fee rate of "
+        "today's sales, in 0..1; 0 without sales)",
+    ),
     "active_merchants": ("stores", "stores open at the end of the day"),
     "merchant_entries": ("stores/day", "stores opened today"),
     "merchant_exits": ("stores/day", "stores closed today (losses or delisting)"),
-    "hhi": ("0..1", "sales-weighted mean over categories of sum of squared 30-day sales shares"),
-    "cr4": ("share", "sales-weighted mean over categories of the top four stores' 30-day share"),
-    "mean_markup": ("share", "sales-weighted mean of (price - wholesale) / wholesale"),
-    "price_index": ("ratio", "sales-weighted mean of price / category reference price"),
-    "mean_rating": ("0..1", "mean of genuine ratings left today"),
-    "fraud_rate": ("share", "delivered parcels whose quality fell short of the listing"),
-    "dispute_rate": ("share", "disputes opened / parcels due today"),
+    "hhi": (
+        "0..1",
+        "sales-weighted mean over categories of sum of squared 30-day sales shares; 0 without "
+        "sales",
+    ),
+    "cr4": (
+        "share",
+        "sales-weighted mean over categories of the top four stores' 30-day share; 0 without sales",
+    ),
+    "mean_markup": (
+        "share",
+        "30-day-sales-weighted mean of (price - wholesale) / wholesale; 0 without sales",
+    ),
+    "price_index": (
+        "ratio",
+        "30-day-sales-weighted mean of price / category reference price; 0 without sales",
+    ),
+    "mean_rating": ("0..1", "mean of genuine ratings left today; 0 without ratings"),
+    "fraud_rate": (
+        "share",
+        "parcels arrived today whose quality fell short of the listing / parcels arrived; 0 "
+        "without arrivals",
+    ),
+    "dispute_rate": ("share", "disputes opened / parcels due today; 0 without parcels due"),
     "consumer_trust": (
         "probability",
-        "mean over all households of their trust in online sellers (0 with no households)",
+        "mean household trust in online sellers; 0 without households",
     ),
     "online_shopper_trust": (
         "probability",
         "mean trust of the households with an online parcel due in the last 30 days "
         "(consumer_trust when there are none)",
     ),
-    "mean_delivery_days": ("days", "mean delivery time of parcels that arrived today"),
-    "courier_utilisation": ("share", "parcels handed to couriers today / courier capacity"),
+    "mean_delivery_days": (
+        "days",
+        "mean delivery time of parcels that arrived today; 0 without arrivals",
+    ),
+    "courier_utilisation": (
+        "share",
+        "sum over courier firms of min(parcels handed over today, capacity) / total capacity "
+        "(0..1; 0 without capacity)",
+    ),
+    "courier_overflow": (
+        "parcels/day",
+        "parcels beyond their courier's capacity today (they travel late, docs/model.md 7.6)",
+    ),
     "consumer_surplus": ("RMB/day", "sum over today's searches of (mu/a) x (logsum - offline)"),
-    "online_share": ("share", "online sales value / (online + offline) sales value today"),
-    "stockout_rate": ("share", "online orders lost to stockouts / orders attempted"),
+    "online_share": (
+        "share",
+        "online sales value / (online + offline) sales value today; 0 without sales",
+    ),
+    "stockout_rate": (
+        "share",
+        "online orders lost to stockouts / orders attempted; 0 without orders",
+    ),
     "fake_reviews": ("reviews/day", "fake reviews bought today"),
     "employment_total": ("workers", "sum of the six ecosystem sectors' headcounts"),
     "employment_merchants": ("workers", "open stores' owners (self-employed) plus hired staff"),
@@ -65,9 +117,12 @@ METRICS: dict[str, tuple[str, str]] = {
     "employment_services": ("workers", "staff of service providers"),
     "employment_platform": ("workers", "platform staff"),
     "employment_offline_retail": ("workers", "offline shop staff"),
-    "unemployment_rate": ("share", "unemployed households / all households"),
-    "mean_wage": ("RMB/day", "mean daily wage of employed households"),
-    "supplier_bargaining_power": ("share", "volume-weighted mean of (w - c) / (p - c)"),
+    "unemployment_rate": ("share", "unemployed households / all households; 0 without households"),
+    "mean_wage": ("RMB/day", "mean daily wage of employed households; 0 without employed"),
+    "supplier_bargaining_power": (
+        "share",
+        "volume-weighted mean of (w - c) / (p - c); 0 without contracts with volume",
+    ),
     "manufacturer_profit_share": (
         "share",
         "manufacturers' wholesale margin on units sold to stores / (that + stores' profit + "
@@ -76,7 +131,10 @@ METRICS: dict[str, tuple[str, str]] = {
     ),
     "merchant_profit_share": ("share", "stores' share of the same profit total"),
     "platform_profit_share": ("share", "platform's share of the same profit total"),
-    "iot_order_share": ("share", "online orders placed by smart devices / online orders"),
+    "iot_order_share": (
+        "share",
+        "online orders placed by smart devices / online orders; 0 without orders",
+    ),
     "maker_switch_share": (
         "share",
         "IoT-eligible consumables shipped today whose maker differs from the household's "
@@ -99,9 +157,14 @@ METRICS: dict[str, tuple[str, str]] = {
     ),
     "bullwhip_ratio": (
         "ratio",
-        "var(weekly units stores order upstream, before rationing) / "
-        "var(weekly online units demanded), last 91 days; 0 while weekly demand has not "
-        "varied (the ratio is undefined then)",
+        "var(daily units stores order from manufacturers, before rationing) / "
+        "var(daily online units demanded), over the last 91 days (fewer at the start); "
+        "1 when demand did not vary",
+    ),
+    "production_bullwhip_ratio": (
+        "ratio",
+        "var(daily units manufacturers start for stores) / var(daily online units "
+        "demanded), same window and empty case as bullwhip_ratio",
     ),
     "services_revenue": ("RMB/day", "payments of stores to service providers today"),
     "household_cash": ("RMB", "mean household cash at the end of the day"),
@@ -144,18 +207,22 @@ def grouped_concentration(sales: np.ndarray, groups: np.ndarray, k: int = 4) -> 
     return h, cr
 
 
-def bullwhip_ratio(upstream: np.ndarray, demand: np.ndarray, period: int = 1) -> float:
-    """Variance of orders upstream over variance of consumer demand (0 if demand is flat).
+def bullwhip_ratio(upstream: np.ndarray, demand: np.ndarray) -> float:
+    """Variance of daily orders upstream over variance of daily consumer demand.
 
-    Both series are first summed over blocks of ``period`` days, so a periodic review (orders
-    every few days) is not mistaken for amplification.
+    Both are same-length daily series over the same days (population variances). When
+    demand did not vary (fewer than two days, or a flat series) amplification cannot be
+    measured and the ratio is 1 (neither amplified nor damped), so it is always finite.
+
+    Example:
+        >>> bullwhip_ratio(np.array([0.0, 4.0, 0.0, 4.0]), np.array([1.0, 3.0, 1.0, 3.0]))
+        4.0
     """
-    n = (min(upstream.size, demand.size) // period) * period
-    up = upstream[:n].reshape(-1, period).sum(axis=1)
-    dem = demand[:n].reshape(-1, period).sum(axis=1)
-    vd = float(np.var(dem))
-    # Flat demand leaves the ratio undefined; 0 keeps every daily metric a finite number.
-    return float(np.var(up)) / vd if vd > 0 else 0.0
+    n = min(upstream.size, demand.size)
+    vd = float(np.var(demand[:n])) if n >= 2 else 0.0
+    if vd <= 1e-12:
+        return 1.0
+    return float(np.var(upstream[:n])) / vd
 
 
 def ratio(a: float, b: float) -> float:

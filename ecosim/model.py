@@ -66,7 +66,7 @@ from ecosim.state import State, Tally
 
 __all__ = ["BULLWHIP_WINDOW", "EcosystemModel", "build_state"]
 
-BULLWHIP_WINDOW = 91  # days (13 weeks) over which the bullwhip ratio compares variances
+BULLWHIP_WINDOW = 91  # days (13 weeks) of daily data over which bullwhip ratios are estimated
 
 
 def build_state(config: EcosimConfig, rng: np.random.Generator) -> State:
@@ -91,6 +91,7 @@ def build_state(config: EcosimConfig, rng: np.random.Generator) -> State:
     state.goods = GoodsAccount()
     state.shipments = Calendar()
     state.inbound = Calendar()
+    state.production = Calendar()
 
     state.consumers = create_consumers(state)
     state.manufacturers = create_manufacturers(state)
@@ -128,6 +129,7 @@ def build_state(config: EcosimConfig, rng: np.random.Generator) -> State:
     state.courier_overload = np.zeros(state.couriers.n)
     state.demand_hist = np.zeros(BULLWHIP_WINDOW)
     state.upstream_hist = np.zeros(BULLWHIP_WINDOW)
+    state.production_hist = np.zeros(BULLWHIP_WINDOW)
 
     state.platforms.trust[:] = config.consumers.initial_trust
     state.market_demand = np.zeros((len(config.platforms) * len(cats), HISTORY))
@@ -307,6 +309,7 @@ class EcosystemModel(mesa.Model):
         # 7. restocking; contracts renegotiated on their schedule
         restocking.receive(s)
         restocking.reorder(s)
+        restocking.plan_production(s)
         contracts.renegotiate(s)
         # 8. services
         services.choose_services(s)
@@ -347,7 +350,13 @@ class EcosystemModel(mesa.Model):
         s.merchants.profit_today[:] = 0.0
         s.wage_bill = [np.zeros(a.size) for a in labour.staff_arrays(s)]
         slot = s.day % s.merchants.units_hist.shape[1]
-        for hist in (s.merchants.units_hist, s.merchants.sales_hist, s.merchants.profit_hist):
+        for hist in (
+            s.merchants.units_hist,
+            s.merchants.sales_hist,
+            s.merchants.profit_hist,
+            s.manufacturers.orders_hist,
+            s.manufacturers.pos_hist,
+        ):
             hist[:, slot % hist.shape[1]] = 0.0
         s.platform_cash_start = s.ledger.balances["platforms"].sum()
         self._apply_schedule()
@@ -378,9 +387,14 @@ class EcosystemModel(mesa.Model):
         return [date_of(start, int(d)).isoformat() for d in days]
 
     def goods_in_system(self) -> float:
-        """Units held now: stores' stock, shipments to stores, parcels to households."""
+        """Units held now: manufacturers' finished goods and work in progress, stores' stock,
+        shipments to stores, parcels to households."""
         return (
-            float(self.merchants.stock.sum()) + self.inbound.total("units") + self.shipments.total()
+            float(self.manufacturers.finished_stock.sum())
+            + self.production.total("units")
+            + float(self.merchants.stock.sum())
+            + self.inbound.total("units")
+            + self.shipments.total()
         )
 
     def merchant_table(self) -> pd.DataFrame:

@@ -30,11 +30,29 @@ if TYPE_CHECKING:
     from ecosim.ledger import Ledger
     from ecosim.orders import Calendar, NeedQueue
 
-__all__ = ["State", "Tally"]
+__all__ = ["REVENUE_SOURCES", "State", "Tally"]
 
 
 def _no_rows() -> np.ndarray:
     return np.empty(0, dtype=np.int64)
+
+
+# Where platform revenue comes from: each payment to a platform names one (docs/model.md,
+# section 7.7); "other" collects payments booked without a source.
+REVENUE_SOURCES = (
+    "commission",  # commission and payment-processing fees on sales
+    "ads",  # sponsored-slot clicks
+    "listing",  # annual listing fees, pro rata
+    "deposits",  # deposits forfeited by closed stores
+    "fines",  # fines for detected fake reviews
+    "iot_hosting",  # device makers' fees per device-placed order
+    "data_services",  # manufacturers' point-of-sale data subscriptions
+    "other",
+)
+
+
+def _revenue_sources() -> dict[str, float]:
+    return dict.fromkeys(REVENUE_SOURCES, 0.0)
 
 
 @dataclass
@@ -50,6 +68,7 @@ class Tally:
     stockouts: float = 0.0  # of which lost to an empty shelf
     orders: float = 0.0  # orders shipped
     gmv: float = 0.0  # RMB of orders shipped
+    sales_fees: float = 0.0  # RMB, commission and payment fees due on the orders shipped
     iot_orders: float = 0.0  # of which placed by smart devices
     repeat_orders: float = 0.0  # of which consumables (a household's slot)
     iot_repeat_orders: float = 0.0  # of which consumables reordered by a device
@@ -81,11 +100,14 @@ class Tally:
     other_spending: float = 0.0  # RMB paid for other goods and services (phases.spending)
     # supply chain, services and stores
     restock_ordered: float = 0.0  # units stores asked their manufacturers for
+    produced_for_stores: float = 0.0  # units manufacturers started for the online channel
     wholesale_margin: float = 0.0  # RMB, manufacturers' margin on units sold to stores
     services_revenue: float = 0.0  # RMB paid by stores to service providers
     entries: float = 0.0  # stores opened (flagships included)
     direct_entries: float = 0.0  # manufacturers' flagship stores opened
     exits: float = 0.0  # stores closed
+    # platforms' revenue today by source (RMB), summing to their revenue_today
+    platform_revenue_by_source: dict[str, float] = field(default_factory=_revenue_sources)
 
     def __getitem__(self, name: str) -> float:
         return getattr(self, name)
@@ -124,6 +146,7 @@ class State:
     goods: GoodsAccount = field(init=False)
     shipments: Calendar = field(init=False)  # parcels to households, by arrival day
     inbound: Calendar = field(init=False)  # manufacturers' shipments to stores, by arrival
+    production: Calendar = field(init=False)  # manufacturers' batches, by day finished
     need_queue: NeedQueue | None = None  # households' next checks (phases.consumption)
 
     # markets
@@ -149,5 +172,6 @@ class State:
     platform_cash_start: float = 0.0  # platforms' cash at the start of today (RMB)
     demand_hist: np.ndarray = field(init=False)  # online units demanded per day (ring)
     upstream_hist: np.ndarray = field(init=False)  # units stores ordered upstream (ring)
+    production_hist: np.ndarray = field(init=False)  # units started for stores (ring)
     metrics: dict[str, float] = field(default_factory=dict)  # the last day's metrics
     last_negotiation: dict[str, np.ndarray] = field(default_factory=dict)  # latest contracts

@@ -34,6 +34,10 @@ def create_manufacturers(state: State) -> ManufacturerTable:
     table.data_service[:] = rng.random(table.n) < cfg.data_service_uptake
     # Brand strength sets device makers' market shares (docs/model.md, IoT reordering).
     table.brand[:] = rng.lognormal(0.0, 1.0, table.n)
+    table.finished_stock[:] = np.round(
+        cfg.initial_stock_days * state.expected_daily_units[table.category] / k
+    )
+    state.goods.created("initial_stock", float(table.finished_stock.sum()))
     return table
 
 

@@ -89,6 +89,10 @@ class ManufacturerTable(Table):
     produced_today: np.ndarray
     output_ema: np.ndarray
     data_service: np.ndarray
+    finished_stock: np.ndarray
+    in_production: np.ndarray
+    orders_hist: np.ndarray
+    pos_hist: np.ndarray
     flagship: np.ndarray
     brand: np.ndarray
     channel: np.ndarray
@@ -104,6 +108,10 @@ class ManufacturerTable(Table):
         self.add_column("produced_today")
         self.add_column("output_ema")  # units/day, exponential moving average (workload)
         self.add_column("data_service", dtype=bool)  # buys the platform's data service
+        self.add_column("finished_stock")  # units ready to ship to stores
+        self.add_column("in_production")  # units started, not finished yet
+        self.add_column("orders_hist", width=HISTORY)  # units stores asked for per day (ring)
+        self.add_column("pos_hist", width=HISTORY)  # units its stores' buyers wanted (ring)
         self.add_column("flagship", dtype=np.int64, fill=-1)  # merchant row of own store
         self.add_column("brand", fill=1.0)  # brand strength: device sales follow brand^k
         # merchant row where its devices reorder: its flagship, else one store it authorises

@@ -504,18 +504,47 @@ class MerchantsConfig(_Section):
         schedulable=True,
     )
     forecast_window: int = P(
-        14, "days", "Moving-average window of the demand forecast.", ge=1, le=120, schedulable=True
-    )
-    order_up_to_days: float = P(
-        10.0,
-        "days of demand",
-        "Inventory position targeted on reorder (beyond lead time).",
-        ge=0,
-        le=365,
+        14,
+        "days",
+        "p: moving-average window of the demand forecast (Chen et al. 2000).",
+        ge=1,
+        le=120,
         schedulable=True,
     )
     review_period: int = P(
-        3, "days", "Days between inventory reviews.", ge=1, le=365, schedulable=True
+        3,
+        "days",
+        "R: days between inventory reviews (order-up-to policy).",
+        ge=1,
+        le=365,
+        schedulable=True,
+    )
+    safety_factor: float = P(
+        1.65,
+        "sd of demand",
+        "z: safety stock is z x sd of daily demand x sqrt(L + R) units (1.65: about 95% of "
+        "review cycles without a stockout under normal demand; assumption: textbook default).",
+        ge=0,
+        le=10,
+        schedulable=True,
+    )
+    safety_window: int = P(
+        56,
+        "days",
+        "Window over which a store (and a manufacturer) estimates the sd of its daily demand "
+        "for safety stock.",
+        ge=2,
+        le=120,
+        schedulable=True,
+    )
+    forecast_error: float = P(
+        0.2,
+        "log-sd",
+        "Log-sd of a store's error on its daily demand forecast without analytics "
+        "(mean-preserving lognormal; assumption).",
+        ge=0,
+        le=2,
+        schedulable=True,
     )
     holding_cost_rate: float = P(
         0.0005,
@@ -555,7 +584,14 @@ class ManufacturersConfig(_Section):
     )
     cost_sd: float = P(0.05, "log-sd", "Spread of unit costs across manufacturers.", ge=0, le=1)
     lead_time: int = P(
-        3, "days", "Days from a merchant's order to its arrival.", ge=0, le=120, schedulable=True
+        3,
+        "days",
+        "L: selling days between a store's order and the goods' arrival; the goods can be "
+        "sold from day t + L + 1 (0: same-day replenishment, on the shelf before the next "
+        "sales).",
+        ge=0,
+        le=120,
+        schedulable=True,
     )
     capacity_days: float = P(
         3.0,
@@ -595,15 +631,20 @@ class ManufacturersConfig(_Section):
         schedulable=True,
     )
     data_service_uptake: float = P(
-        0.5, "share", "Share of manufacturers buying the platform's data service.", ge=0, le=1
-    )
-    forecast_gain_from_data: float = P(
         0.5,
-        "0..1",
-        "Cut in the demand-forecast noise of stores supplied by a manufacturer that buys the "
-        "platform's usage data (half of it, plus half scaled by the store's device-order share).",
+        "share",
+        "Share of manufacturers buying the platform's point-of-sale data service: they plan "
+        "production from their stores' consumer demand instead of the stores' orders "
+        "(information sharing, Cachon & Fisher 2000).",
         ge=0,
         le=1,
+    )
+    production_lead_time: int = P(
+        2,
+        "days",
+        "L_m: days from starting production to finished goods a store can be sent (assumption).",
+        ge=0,
+        le=120,
         schedulable=True,
     )
     brand_concentration: float = P(
@@ -616,6 +657,31 @@ class ManufacturersConfig(_Section):
         "top brand sells about half of the devices on average (0.25 at k = 0, 0.69 at k = 2).",
         ge=0,
         le=10,
+    )
+    planning_window: int = P(
+        14,
+        "days",
+        "Moving-average window of a manufacturer's forecast of what its stores need.",
+        ge=1,
+        le=120,
+        schedulable=True,
+    )
+    safety_factor: float = P(
+        1.65,
+        "sd of demand",
+        "z_m: finished-goods safety stock is z_m x sd of the daily planning signal x "
+        "sqrt(L_m + 1) units (assumption: textbook default).",
+        ge=0,
+        le=10,
+        schedulable=True,
+    )
+    initial_stock_days: float = P(
+        1.0,
+        "days of demand",
+        "Initial finished-goods stock of a manufacturer, in days of its share of the "
+        "category's expected daily demand, offline and online (assumption).",
+        ge=0,
+        le=365,
     )
 
 

@@ -55,7 +55,7 @@ def deliver(state: State) -> None:
     state.ledger.pay("escrow", plat[back], "households", buyers[back], price[back])
     rel = esc & ~refunded
     state.ledger.pay("escrow", plat[rel], "merchants", m[rel], price[rel] - fee[rel])
-    pay_platform(state, "escrow", plat[rel], plat[rel], fee[rel])
+    pay_platform(state, "escrow", plat[rel], plat[rel], fee[rel], "commission")
     # Without escrow the merchant, already paid, refunds the full price itself.
     direct = ~esc & refunded
     state.ledger.pay("merchants", m[direct], "households", buyers[direct], price[direct])
@@ -183,7 +183,7 @@ def fake_reviews(state: State) -> None:
         state.ledger.pay("merchants", rows, "platforms", plats, rest)
         mer.profit_today[rows] -= rest
         # Booked as one amount per fine, whichever account it was paid from.
-        book_platform_revenue(state, plats, fines)
+        book_platform_revenue(state, plats, fines, "fines")
 
 
 def enforce(state: State) -> None:

@@ -83,6 +83,7 @@ def ship(state: State, orders: dict) -> None:
     )
     state.today.orders += float(courier.size)
     state.today.gmv += float(orders["price"].sum())
+    state.today.sales_fees += float(orders["fee"].sum())
     state.today.iot_orders += float(orders["iot"].sum())
     state.today.repeat_orders += float(has_slot.sum())
     state.today.iot_repeat_orders += float((orders["iot"] & has_slot).sum())

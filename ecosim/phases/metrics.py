@@ -15,6 +15,7 @@ from ecosim.metrics import bullwhip_ratio, grouped_concentration, ratio
 from ecosim.phases.contracts import supplier_bargaining_power
 from ecosim.phases.labour import SECTORS, staff_arrays
 from ecosim.phases.ranking import SALES_WINDOW, recent_sum
+from ecosim.state import REVENUE_SOURCES
 
 if TYPE_CHECKING:
     from ecosim.state import State
@@ -51,10 +52,12 @@ def _labour_and_channel(state: State) -> dict[str, float]:
         min(max(t["consumable_maker_margin"] / margin, 0.0), 1.0) if margin > 0 else 0.0
     )
     out["other_store_consumables_sales"] = t["other_store_sales"]
-    # ring buffers: rotate so that weeks are contiguous days
-    shift = -(state.day % state.demand_hist.size) - 1
-    out["bullwhip_ratio"] = bullwhip_ratio(
-        np.roll(state.upstream_hist, shift), np.roll(state.demand_hist, shift), period=7
+    # Daily ring buffers: only the days simulated so far count (the ring starts as zeros).
+    days = min(state.day, state.demand_hist.size)
+    ring = (state.day - np.arange(days)) % state.demand_hist.size
+    out["bullwhip_ratio"] = bullwhip_ratio(state.upstream_hist[ring], state.demand_hist[ring])
+    out["production_bullwhip_ratio"] = bullwhip_ratio(
+        state.production_hist[ring], state.demand_hist[ring]
     )
     out["services_revenue"] = t["services_revenue"]
     cash = state.ledger.balances["households"]
@@ -116,14 +119,20 @@ def collect(state: State) -> dict[str, float]:
     h, cr4 = grouped_concentration(w, mer.category[live])
     markup = (mer.price[live] - mer.wholesale[live]) / mer.wholesale[live]
     ref = np.array([c.reference_price for c in state.config.categories])[mer.category[live]]
-    capacity = state.couriers.capacity(state.config.logistics.parcels_per_courier_day).sum()
+    # The same capacity as delivery times use (phases/fulfilment.py): at least one parcel.
+    capacity = np.maximum(
+        state.couriers.capacity(state.config.logistics.parcels_per_courier_day), 1.0
+    )
+    parcels = state.couriers.parcels_today
+    revenue = t.platform_revenue_by_source
     online_value = t["gmv"]
     trust_all, trust_shoppers = _trust(state)
     out = {
         "gmv": online_value,
         "orders": t["orders"],
         "platform_revenue": float(state.platforms.revenue_today.sum()),
-        "take_rate": ratio(float(state.platforms.revenue_today.sum()), online_value),
+        **{f"platform_revenue_{source}": revenue[source] for source in REVENUE_SOURCES},
+        "take_rate": ratio(t["sales_fees"], online_value),
         "active_merchants": float(live.sum()),
         "merchant_entries": t["entries"],
         "merchant_exits": t["exits"],
@@ -137,7 +146,10 @@ def collect(state: State) -> dict[str, float]:
         "consumer_trust": trust_all,
         "online_shopper_trust": trust_shoppers,
         "mean_delivery_days": ratio(t["delivery_days"], t["arrived"]),
-        "courier_utilisation": ratio(float(state.couriers.parcels_today.sum()), capacity),
+        "courier_utilisation": ratio(
+            float(np.minimum(parcels, capacity).sum()), float(capacity.sum())
+        ),
+        "courier_overflow": float(np.maximum(parcels - capacity, 0.0).sum()),
         "consumer_surplus": t["consumer_surplus"],
         "online_share": ratio(online_value, online_value + t["offline_sales"]),
         "stockout_rate": ratio(t["stockouts"], t["orders_attempted"]),
@@ -165,3 +177,4 @@ def book_profits(state: State) -> None:
         state.profit_ema[key] += 0.1 * (value - state.profit_ema[key])
     state.demand_hist[state.day % state.demand_hist.size] = state.today.orders_attempted
     state.upstream_hist[state.day % state.upstream_hist.size] = state.today.restock_ordered
+    state.production_hist[state.day % state.production_hist.size] = state.today.produced_for_stores

@@ -53,7 +53,7 @@ def pay_online(state: State, orders: dict) -> dict:
             state.ledger.pay("households", buyers, "escrow", p, price[sel])
         else:
             state.ledger.pay("households", buyers, "merchants", sellers, price[sel] - fee[sel])
-            pay_platform(state, "households", buyers, p, fee[sel])
+            pay_platform(state, "households", buyers, p, fee[sel], "commission")
         state.platforms.gmv_today[p] += price[sel].sum()
     out = dict(orders, price=price, fee=fee, escrow=escrow)
     # Revenue is booked when the goods ship (accrual); a refund later reverses it.
@@ -100,7 +100,7 @@ def book_orders(state: State, orders: dict) -> None:
     makers = state.consumers.device[orders["consumer"][iot], orders["slot"][iot]]
     plat = orders["platform"][iot]
     fee = np.array([p.iot_hosting_fee for p in state.config.platforms])[plat]
-    pay_platform(state, "manufacturers", makers, plat, fee)
+    pay_platform(state, "manufacturers", makers, plat, fee, "iot_hosting")
 
 
 def bill_data_services(state: State) -> None:
@@ -109,7 +109,9 @@ def bill_data_services(state: State) -> None:
     price = state.config.platforms[0].data_service_price
     buyers = np.flatnonzero(mfr.data_service)
     if buyers.size and price > 0:
-        pay_platform(state, "manufacturers", buyers, 0, np.full(buyers.size, price))
+        pay_platform(
+            state, "manufacturers", buyers, 0, np.full(buyers.size, price), "data_services"
+        )
 
 
 def sweep_closed_accounts(state: State) -> None:

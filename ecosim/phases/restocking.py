@@ -1,9 +1,14 @@
-"""Phase 7, restocking: order-up-to inventory policy; manufacturers produce within capacity.
+"""Phase 7, restocking: two order-up-to stages, stores and manufacturers.
 
-Every ``review_period`` days (staggered across stores) a store forecasts demand as the
-moving average over ``forecast_window`` days and orders up to ``forecast x (lead time +
-review period + order_up_to_days)``, counting stock on hand and on order. Its manufacturer
-ships what its remaining capacity allows; the goods arrive after the lead time.
+Stores review their inventory every ``review_period`` days (R, staggered across stores),
+forecast daily demand as the moving average of the last ``forecast_window`` days (p, with
+a forecast error on that daily forecast) and order up to ``(L + R) x forecast + z x sd x
+sqrt(L + R)``, counting stock on hand and on order. A manufacturer ships from its finished
+goods (rationing when short); the goods reach the store after ``lead_time`` days (L; 0 is
+same-day replenishment). Each manufacturer then plans its production with the same rule
+(daily review, production lead time ``L_m``), forecasting from the stores' orders, or from
+its stores' consumer demand when it buys the platform's point-of-sale data (information
+sharing). See docs/model.md, section 7.10.
 """
 
 from __future__ import annotations
@@ -15,12 +20,11 @@ import numpy as np
 from ecosim.actors.merchants import cost_factor
 from ecosim.dates import upcoming_extra_days
 from ecosim.phases import services
-from ecosim.phases.ranking import recent_sum
 
 if TYPE_CHECKING:
     from ecosim.state import State
 
-__all__ = ["receive", "reorder"]
+__all__ = ["demand_estimate", "forecast", "plan_production", "receive", "reorder"]
 
 
 def receive(state: State) -> None:
@@ -38,25 +42,57 @@ def receive(state: State) -> None:
     mer.stock += units
 
 
-def forecast(state: State, rows: np.ndarray) -> np.ndarray:
-    """Daily demand forecast (units/day) of the given stores: a noisy moving average."""
+def demand_estimate(
+    hist: np.ndarray, day: int, age: np.ndarray, window: int, sd_window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Moving-average mean and sample sd of daily series kept in ring buffers.
+
+    Args:
+        hist: one row per actor, one column per day of the ring (units/day).
+        day: the last day included.
+        age: days each actor has existed (its series is zero before).
+        window: days of the moving average (p); fewer while the actor is younger.
+        sd_window: days over which the sd is estimated; fewer while younger.
+
+    Returns:
+        (mean, sd) in units/day. With a single day of data the sd is ``sqrt(mean)``
+        (Poisson), since a sample sd needs two.
+    """
+    width = hist.shape[1]
+    window, sd_window = min(window, width), min(sd_window, width)
+    n_mean = np.minimum(age, window)
+    mean = hist[:, (day - np.arange(window)) % width].sum(axis=1) / n_mean
+    n_sd = np.minimum(age, sd_window)
+    recent = hist[:, (day - np.arange(sd_window)) % width]
+    total = recent.sum(axis=1)
+    squares = (recent * recent).sum(axis=1)
+    var = (squares - total * total / n_sd) / np.maximum(n_sd - 1, 1)
+    sd = np.where(n_sd >= 2, np.sqrt(np.maximum(var, 0.0)), np.sqrt(mean))
+    return mean, sd
+
+
+def forecast(state: State, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Daily demand forecast of the given stores, and the sd of their daily demand.
+
+    The forecast is the moving average over ``forecast_window`` days times a mean-preserving
+    lognormal error of log-sd ``forecast_error x (1 - analytics gain)``.
+
+    Returns:
+        (forecast, sd) in units/day.
+    """
     mer = state.merchants
     cfg = state.config.merchants
-    mean = recent_sum(mer.units_hist[rows], state.day, cfg.forecast_window) / cfg.forecast_window
     age = np.maximum(state.day - mer.entry_day[rows] + 1, 1)
-    young = age < cfg.forecast_window
-    mean[young] = (
-        recent_sum(mer.units_hist[rows[young]], state.day, cfg.forecast_window) / age[young]
+    mean, sd = demand_estimate(
+        mer.units_hist[rows], state.day, age, cfg.forecast_window, cfg.safety_window
     )
-    noise_sd = FORECAST_NOISE * (1 - services.forecast_gain(state)[rows])
-    return mean * state.rng.lognormal(0.0, 1.0, rows.size) ** noise_sd
-
-
-FORECAST_NOISE = 0.2  # log-sd of a store's demand-forecast error without analytics
+    s = cfg.forecast_error * (1 - services.forecast_gain(state)[rows])
+    error = np.exp(s * state.rng.standard_normal(rows.size) - 0.5 * s * s)
+    return mean * error, sd
 
 
 def reorder(state: State) -> None:
-    """Stores due for review order from their manufacturer, which ships within capacity."""
+    """Stores due for review order; manufacturers ship from finished goods, rationing."""
     mer = state.merchants
     mfr = state.manufacturers
     cfg = state.config.merchants
@@ -66,7 +102,10 @@ def reorder(state: State) -> None:
         return
     cal = state.config.calendar
     festival = upcoming_extra_days(cal, state.date, cal.preparation_days)  # stock up for it
-    target = forecast(state, due) * (lead + cfg.review_period + cfg.order_up_to_days + festival)
+    cover = lead + cfg.review_period  # days the order must last: to the next order's arrival
+    mean, sd = forecast(state, due)
+    # Festivals ahead add their extra days of demand (docs/model.md, calendar).
+    target = (cover + festival) * mean + cfg.safety_factor * sd * np.sqrt(cover)
     want = np.maximum(np.ceil(target - mer.stock[due] - mer.on_order[due]), 0.0)
     ask = due[want > 0]
     want = want[want > 0]
@@ -75,17 +114,70 @@ def reorder(state: State) -> None:
         return
     maker = mer.supplier[ask]
     asked = np.bincount(maker, weights=want, minlength=mfr.n)
-    spare = np.maximum(mfr.capacity - mfr.produced_today, 0.0)
-    fill = np.where(asked > 0, np.minimum(1.0, spare / np.maximum(asked, 1e-12)), 1.0)
+    mfr.orders_hist[:, state.day % mfr.orders_hist.shape[1]] += asked
+    have = mfr.finished_stock
+    fill = np.where(asked > 0, np.minimum(1.0, have / np.maximum(asked, 1e-12)), 1.0)
     units = np.floor(want * fill[maker])
     got = units > 0
     ask, units, maker = ask[got], units[got], maker[got]
-    np.add.at(mfr.produced_today, maker, units)
+    mfr.finished_stock -= np.bincount(maker, weights=units, minlength=mfr.n)
     bill = units * mer.wholesale[ask]
-    cost = units * mfr.unit_cost[maker] * cost_factor(state, ask)  # opportunists' are cheaper
+    # Production is paid as the goods are sold (cost of goods sold), at the cost the
+    # contract was bargained on: opportunists' goods are cheaper.
+    cost = units * mfr.unit_cost[maker] * cost_factor(state, ask)
     state.ledger.pay("merchants", ask, "manufacturers", maker, bill)
     state.ledger.pay("manufacturers", maker, "world", 0, cost)
     state.today.wholesale_margin += float(bill.sum() - cost.sum())
     mer.on_order[ask] += units
-    state.goods.created("produced", float(units.sum()))
     state.inbound.file({"merchant": ask, "units": units}, np.full(ask.size, state.day + lead))
+    if lead == 0:
+        receive(state)  # same-day replenishment: on the shelf before the next sales
+
+
+def plan_production(state: State) -> None:
+    """Manufacturers finish due batches and start production up to their target.
+
+    Target ``(L_m + 1) x forecast + z_m x sd x sqrt(L_m + 1)`` against finished goods plus
+    work in progress, within today's spare capacity (offline production counted). The
+    forecast is the moving average of the stores' orders, or, for buyers of the platform's
+    point-of-sale data, of the units their stores' customers asked for.
+    """
+    mfr = state.manufacturers
+    mer = state.merchants
+    mcfg = state.config.manufacturers
+    slot = state.day % mfr.pos_hist.shape[1]
+    stores = np.flatnonzero(mer.active & (mer.supplier >= 0))
+    mfr.pos_hist[:, slot] = np.bincount(
+        mer.supplier[stores],
+        weights=mer.units_hist[stores, state.day % mer.units_hist.shape[1]],
+        minlength=mfr.n,
+    )
+    done = state.production.pop(state.day)
+    if done is not None:
+        finished = np.bincount(done["manufacturer"], weights=done["units"], minlength=mfr.n)
+        mfr.finished_stock += finished
+        mfr.in_production -= finished
+    signal = np.where(mfr.data_service[:, None], mfr.pos_hist, mfr.orders_hist)
+    age = np.full(mfr.n, max(state.day, 1))
+    mean, sd = demand_estimate(
+        signal, state.day, age, mcfg.planning_window, state.config.merchants.safety_window
+    )
+    cover = mcfg.production_lead_time + 1
+    target = cover * mean + mcfg.safety_factor * sd * np.sqrt(cover)
+    spare = np.maximum(mfr.capacity - mfr.produced_today, 0.0)
+    start = np.minimum(
+        np.maximum(np.ceil(target - mfr.finished_stock - mfr.in_production), 0.0),
+        np.floor(spare),
+    )
+    makers = np.flatnonzero(start > 0)
+    mfr.produced_today += start
+    state.today.produced_for_stores += float(start.sum())
+    state.goods.created("produced", float(start.sum()))
+    if mcfg.production_lead_time == 0:
+        mfr.finished_stock += start
+    else:
+        mfr.in_production += start
+        state.production.file(
+            {"manufacturer": makers, "units": start[makers]},
+            np.full(makers.size, state.day + mcfg.production_lead_time),
+        )

@@ -149,12 +149,10 @@ def staff_saving(state: State) -> np.ndarray:
 
 
 def forecast_gain(state: State) -> np.ndarray:
-    """Share by which analytics, or the supplier's usage data, cut forecast noise."""
+    """Share by which analytics cut each store's demand-forecast error (0..1).
+
+    The platform's point-of-sale data service is a different lever: it changes what the
+    store's supplier plans from, not the store's forecast (``phases.restocking``).
+    """
     effect = service_effects(state)[:, ANALYTICS]
-    analytics = state.config.services.analytics_forecast_gain * effect
-    mer = state.merchants
-    supplier = np.maximum(mer.supplier, 0)
-    has_data = state.manufacturers.data_service[supplier] & (mer.supplier >= 0)
-    locked = np.clip(mer.iot_ema / np.maximum(mer.orders_ema, 1e-9), 0.0, 1.0)
-    gain = state.config.manufacturers.forecast_gain_from_data * (0.5 + 0.5 * locked)
-    return np.maximum(analytics, has_data * gain)
+    return state.config.services.analytics_forecast_gain * effect

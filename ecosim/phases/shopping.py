@@ -77,7 +77,7 @@ def _charge_clicks(state, p: int, page: Page, pos: np.ndarray) -> None:
 def pay_clicks(state: State, p: int, bill: np.ndarray) -> None:
     """Stores pay platform ``p`` their click bills (RMB, one entry per merchant row)."""
     payers = np.flatnonzero(bill > 0)
-    pay_platform(state, "merchants", payers, p, bill[payers])
+    pay_platform(state, "merchants", payers, p, bill[payers], "ads")
 
 
 def shop(state: State, needs: dict, pages: dict[tuple[int, int], Page]):

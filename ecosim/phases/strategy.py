@@ -146,7 +146,7 @@ def charge_fixed_costs(state: State) -> None:
         rows = np.flatnonzero(mer.active & mer.listed[:, p])
         fee = np.where(mer.tier[rows] == MALL, plat.mall.annual_fee, plat.marketplace.annual_fee)
         fee = fee / 365.0
-        pay_platform(state, "merchants", rows, p, fee)
+        pay_platform(state, "merchants", rows, p, fee, "listing")
 
 
 def entry(state: State) -> None:
@@ -251,7 +251,7 @@ def close_stores(state: State, rows: np.ndarray, forfeit: bool) -> None:
     if held.any():
         plat = mer.deposit_platform[rows[held]]
         if forfeit:
-            pay_platform(state, "escrow", plat, plat, deposit[held])
+            pay_platform(state, "escrow", plat, plat, deposit[held], "deposits")
         else:
             state.ledger.pay("escrow", plat, "merchants", rows[held], deposit[held])
         mer.deposit[rows] = 0.0
