@@ -58,13 +58,19 @@ def test_paths_identical_when_draws_are_shared(base):
 
 def test_paths_statistically_equal_with_all_draws():
     """Means over seeds of the default baseline (consideration sets of 8 drawn from 40,
-    durable needs): paired by seed, the mean difference lies within 4 standard errors."""
+    durable needs): paired by seed, the mean log ratio lies within 4 standard errors.
+
+    The log ratio is symmetric in the two paths ((a - b) / a is biased towards negative
+    values by Jensen's inequality), and 24 seeds are needed because a 30-store market's
+    concentration varies by ~25% between paired runs: over seeds 0-5 alone the reference
+    path's hhi happened to be higher in all six (seeds 0-11: z = -2.9; 12-23: z = +0.7;
+    a sweep of 144 seeds found a pooled difference of 1.0% +- 0.6%)."""
     metrics = ["gmv", "orders", "online_share", "consumer_surplus", "platform_revenue", "hhi"]
     diffs = []
-    for seed in range(6):
+    for seed in range(24):
         fast, ref = _pair("configs/baseline.yaml", ["merchants.n_initial=30"], seed, days=45)
         a, b = fast.timeseries()[metrics].mean(), ref.timeseries()[metrics].mean()
-        diffs.append((a - b) / a)
+        diffs.append(np.log(a / b))
     d = pd.DataFrame(diffs)
     se = d.std(ddof=1) / np.sqrt(len(d))
     assert (d.mean().abs() <= 4 * se + 1e-3).all(), pd.DataFrame({"mean": d.mean(), "se": se})
