@@ -138,6 +138,17 @@ def test_the_package_has_no_import_cycle(modules):
     assert not cycles, f"import cycles: {cycles}"
 
 
+def module_aliases(tree: ast.Module, modules: dict[str, ast.Module]) -> dict[str, str]:
+    """Local name -> ecosim module, for modules imported by name (``from ecosim import x``)."""
+    return {
+        (a.asname or a.name): f"{n.module}.{a.name}"
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("ecosim")
+        for a in n.names
+        if f"{n.module}.{a.name}" in modules
+    }
+
+
 def test_the_graph_sees_type_checking_and_function_imports(modules):
     """The checks bite: a type-only import and an in-function one are both edges."""
     fake = dict(modules)
@@ -159,13 +170,7 @@ def test_no_private_name_is_imported_across_modules(modules):
     ]
     # module._name: a private attribute of an imported ecosim module
     for name, tree in modules.items():
-        aliases = {
-            (a.asname or a.name): f"{n.module}.{a.name}"
-            for n in ast.walk(tree)
-            if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("ecosim")
-            for a in n.names
-            if f"{n.module}.{a.name}" in modules
-        }
+        aliases = module_aliases(tree, modules)
         for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Attribute)
@@ -191,13 +196,7 @@ def test_core_modules_are_used_through_their_public_api(modules):
             bad.append(f"{imp.importer}:{imp.line} imports {imp.name} from {imp.module}")
     # module.name, where module is a core module imported by name
     for name, tree in modules.items():
-        aliases = {
-            (a.asname or a.name): f"{n.module}.{a.name}"
-            for n in ast.walk(tree)
-            if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("ecosim")
-            for a in n.names
-            if f"{n.module}.{a.name}" in modules and is_core(f"{n.module}.{a.name}")
-        }
+        aliases = {k: v for k, v in module_aliases(tree, modules).items() if is_core(v)}
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
                 module = aliases.get(node.value.id)
