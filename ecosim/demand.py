@@ -52,7 +52,6 @@ __all__ = [
     "delivery_estimate",
     "effective_trust",
     "expected_quality",
-    "inclusive_values",
     "listing_values",
     "logit_scale",
     "market_terms",
@@ -182,19 +181,6 @@ def typical_shopper(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(trust, price sensitivity, region) of a typical household, each shaped [1, 1]."""
     trust = float(state.consumers.trust.mean()) if state.consumers.n else 1.0
     return np.array([[trust]]), np.array([[1.0]]), np.array([[0]])
-
-
-def inclusive_values(state: State, pages: dict[tuple[int, int], Page]) -> np.ndarray:
-    """Log-sum of the top page's utilities for a typical household, per (platform, category)."""
-    n_p, n_c = len(state.config.platforms), len(state.config.categories)
-    iv = np.full((n_p, n_c), -np.inf)
-    k = state.config.consumers.consideration_set
-    trust, alpha, region = typical_shopper(state)
-    for (p, c), page in pages.items():
-        if page.merchants.size:  # the first niche's page stands for the market
-            v = listing_values(state, p, c, page.merchants[:1, :k], trust, alpha, region)
-            iv[p, c] = np.logaddexp.reduce(v, axis=1)[0]
-    return iv
 
 
 def platform_attractiveness(state: State, pages: dict[tuple[int, int], Page]) -> np.ndarray:
