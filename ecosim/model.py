@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 
 from ecosim.actors.consumers import Consumer, create_consumers
-from ecosim.actors.logistics import LogisticsFirm, create_couriers
-from ecosim.actors.manufacturers import Manufacturer, create_manufacturers
-from ecosim.actors.merchants import ONLINE_GUESS, Merchant, add_merchants
+from ecosim.actors.logistics import LogisticsFirm, create_couriers, staff_couriers
+from ecosim.actors.manufacturers import Manufacturer, create_manufacturers, stock_manufacturers
+from ecosim.actors.merchants import Merchant, add_merchants
 from ecosim.actors.offline import OfflineRetail
 from ecosim.actors.platforms import Platform
 from ecosim.actors.services import ServiceProvider, create_providers
@@ -63,10 +63,13 @@ from ecosim.phases import (
     strategy,
 )
 from ecosim.state import State, Tally
+from ecosim.steady import platform_shares, steady_state
 
 __all__ = ["BULLWHIP_WINDOW", "EcosystemModel", "build_state"]
 
 BULLWHIP_WINDOW = 91  # days (13 weeks) of daily data over which bullwhip ratios are estimated
+SETTLING_ROUNDS = 20  # best-response rounds before day 1 (the prices move < 0.1% by then)
+TRACK_RECORD_DAYS = 30  # days of ratings the initial stores bring (the ranking's sales window)
 
 
 def build_state(config: EcosimConfig, rng: np.random.Generator) -> State:
@@ -132,11 +135,21 @@ def build_state(config: EcosimConfig, rng: np.random.Generator) -> State:
     state.production_hist = np.zeros(BULLWHIP_WINDOW)
 
     state.platforms.trust[:] = config.consumers.initial_trust
+    state.prior_rating = float(np.mean([c.quality_mean for c in cats]))
     state.market_demand = np.zeros((len(config.platforms) * len(cats), HISTORY))
-    _open_initial_stores(state)
+    # Start near where the market settles (docs/model.md, section 5): stores, stocks,
+    # workloads and staff are sized for the online demand free entry supports.
+    steady = steady_state(state)
+    state.expected_online_share = steady.online_share
+    online_units = state.expected_online_share * state.expected_daily_units
+    staff_couriers(state, float(online_units.sum()))
+    stock_manufacturers(state, online_units)
+    _open_initial_stores(state, steady.stores.sum(axis=0))
+    delivery.enforce(state)  # stores whose record already breaks the platform's rules go
+    if config.merchants.pricing == "best_response":
+        _settle_prices(state)
     _init_labour(state)
     _give_devices(state)
-    state.prior_rating = float(np.mean([c.quality_mean for c in cats]))
     return state
 
 
@@ -147,35 +160,73 @@ def _make_regions(state: State) -> None:
     state.distance_km = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
 
 
-def _open_initial_stores(state: State) -> None:
+def _open_initial_stores(state: State, supported: np.ndarray) -> None:
+    """The first stores: ``merchants.n_initial`` of them, or (0, the default) as many as each
+    category supports (``supported``, from ``steady_state``), one at least per category."""
     cfg = state.config.merchants
     cats = state.config.categories
-    n = cfg.n_initial
-    # Stores spread over categories in proportion to expected sales value, one at least.
-    value = state.expected_daily_units * np.array([c.reference_price for c in cats])
-    per_cat = np.maximum(1, np.floor(n * value / value.sum())).astype(int)
-    per_cat[np.argmax(per_cat)] += max(n - per_cat.sum(), 0)
+    if cfg.n_initial > 0:
+        # a given number, spread over categories in proportion to what each supports
+        n = cfg.n_initial
+        weight = supported if supported.sum() > 0 else np.ones(len(cats))
+        per_cat = np.maximum(1, np.floor(n * weight / weight.sum())).astype(int)
+        per_cat[np.argmax(per_cat)] += max(n - per_cat.sum(), 0)
+    else:
+        per_cat = np.maximum(1, np.rint(supported)).astype(int)
     category = np.repeat(np.arange(len(cats)), per_cat)
     state.listings_per_category = np.bincount(category, minlength=len(cats)).astype(float)
-    shares = np.array([p.initial_share for p in state.config.platforms], dtype=float)
-    shares = shares / shares.sum() if shares.sum() > 0 else np.full(shares.size, 1 / shares.size)
+    # a new store expects its share of the category's online demand
+    online_units = state.expected_online_share * state.expected_daily_units
+    state.store_orders_guess = online_units / np.maximum(state.listings_per_category, 1)
+    shares = platform_shares(state)
     platform = state.rng.choice(shares.size, size=category.size, p=shares)
     rows = add_merchants(state, category.size, platform, category)
     if shares.size > 1:
         multi = rows[state.rng.random(rows.size) < cfg.multihoming_share]
         state.merchants.listed[multi] = True
+    # Incumbents have traded before day 1: TRACK_RECORD_DAYS of the genuine ratings their
+    # expected orders bring, at their true quality (the mean rating, so no draw), so shoppers
+    # know an opportunist's record as they would in the settled market.
+    mer = state.merchants
+    ratings = np.rint(
+        state.config.consumers.rating_prob * TRACK_RECORD_DAYS * state.store_orders_guess[category]
+    )
+    mer.rating_count[rows] = ratings
+    mer.rating_sum[rows] = ratings * mer.quality_true[rows]
+    # ...and an opportunist the fake reviews it bought meanwhile (phase 6's expected numbers):
+    # the undetected ones among its ratings, the detected ones as strikes.
+    cheats = rows[mer.opportunistic[rows]]
+    for p, plat in enumerate(state.config.platforms):
+        mine = cheats[np.argmax(mer.listed[cheats], axis=1) == p]
+        if plat.reputation_rule == "none" or mine.size == 0:
+            continue
+        bought = np.rint(cfg.fake_reviews_per_day * TRACK_RECORD_DAYS)
+        caught = np.rint(bought * plat.fake_review_detection)
+        mer.rating_count[mine] += bought - caught
+        mer.rating_sum[mine] += bought - caught
+        mer.strikes[mine] += int(caught)
+
+
+def _settle_prices(state: State, rounds: int = SETTLING_ROUNDS) -> None:
+    """Best-response prices iterated to their fixed point before day 1, so the first days
+    do not replay a price war from the initial markup (no random draw is used)."""
+    ranking.build_pages(state)  # the ratings on display, which the best response reads
+    rows = np.flatnonzero(state.merchants.active)
+    for _ in range(rounds):
+        state.merchants.price[rows] = strategy.best_response_prices(state, rows)
 
 
 def _init_labour(state: State) -> None:
-    """First workloads from expected volumes, then firms hire what they need."""
-    guess = ONLINE_GUESS  # share of demand expected online before anything is known
+    """First workloads from the expected online and offline volumes, then firms hire what they
+    need."""
+    online = float((state.expected_online_share * state.expected_daily_units).sum())
     state.offline_staff = np.zeros(1, dtype=np.int64)
     state.other_staff = np.zeros(1, dtype=np.int64)
-    state.offline_units_ema = float(state.expected_daily_units.sum() * (1 - guess))
+    state.offline_units_ema = float(state.expected_daily_units.sum()) - online
     mfr = state.manufacturers
     per_mfr = np.bincount(mfr.category, minlength=len(state.config.categories))
     mfr.output_ema[:] = state.expected_daily_units[mfr.category] / per_mfr[mfr.category]
-    state.platforms.orders_ema[:] = state.expected_daily_units.sum() * guess / state.platforms.n
+    state.platforms.orders_ema[:] = online * platform_shares(state)
     staff = labour.staff_arrays(state)
     state.wage_bill = [np.zeros(a.size) for a in staff]
     state.overstaffed_days = [np.zeros(a.size, dtype=np.int64) for a in staff]

@@ -154,6 +154,8 @@ class State:
     household_wealth: np.ndarray = field(init=False)  # RMB, cash after yesterday's spending
     offline_price: np.ndarray = field(init=False)  # RMB/unit per category
     listings_per_category: np.ndarray = field(init=False)  # initial stores per category
+    expected_online_share: np.ndarray = field(init=False)  # start-up estimate, per category
+    store_orders_guess: np.ndarray = field(init=False)  # orders/day a new store expects [C]
     prior_rating: float = field(init=False)  # rating shown for a store without ratings
     display: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # per platform
     courier_overload: np.ndarray = field(init=False)  # yesterday's load over capacity - 1

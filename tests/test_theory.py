@@ -18,8 +18,11 @@ def _bertrand_config():
             "consumers.price_sensitivity_sd": 0.0,
             "consumers.initial_trust": 1.0,
             "consumers.trust_learning_rate": 0.0,
-            "consumers.consideration_set": 10,
-            "consumers.consideration_pool": 10,
+            # every shopper considers exactly the market's stores: the textbook logit over
+            # all of them (a larger set or pool would count a thin market's stores more than
+            # once, docs/model.md 7.4)
+            "consumers.consideration_set": N_STORES,
+            "consumers.consideration_pool": N_STORES,
             "consumers.multihoming_share": 0.0,
             "consumers.offline_preference": 0.0,
             "categories": [

@@ -20,6 +20,8 @@ LEMONS = [
     "merchants.n_initial=60",
     "merchants.opportunistic_share=0.6",
     "consumers.offline_preference=2",
+    # households start unsure (the default starts where trust settles with the institutions)
+    "consumers.initial_trust=0.8",
 ]
 SEEDS = (1, 2, 3)
 DAYS = 180
@@ -47,20 +49,20 @@ def lemons():
 
 
 def test_without_institutions_the_online_market_unravels(lemons):
-    # seeds 1-3: the online share falls from ~0.27-0.32 to ~0.01-0.02, trust to ~0.1-0.2
+    # seeds 1-3: the online share falls from ~0.17-0.20 to ~0.035-0.04, trust to ~0.1 (the
+    # stores open at their best-response prices, docs/model.md 5.1; from the old start at a
+    # 30% markup on the opportunists' cheap goods it fell from ~0.27-0.32 to ~0.01-0.02)
     for (start, end, trust), (_, end_with, _) in zip(
         lemons["without"], lemons["with"], strict=True
     ):
-        assert end < 0.15 * start  # far below where it started
+        assert end < 0.25 * start  # far below where it started
         assert end < 0.2 * end_with  # and far below the market with institutions
         assert trust < 0.4  # shoppers have learned that fraud is the rule
 
 
 def test_with_institutions_the_online_market_holds(lemons):
-    # seeds 1-3: ~0.42-0.48 at the start, ~0.14-0.30 at the end, trust ~0.75-0.9. The fall
-    # is the baseline's shake-out of stores in a small market (docs/model.md, section 11),
-    # which the market without institutions suffers too; it keeps trading where the market
-    # without them has all but closed.
+    # seeds 1-3: ~0.16-0.20 over the first two weeks, ~0.32-0.36 at the end, trust ~0.88-0.92:
+    # it keeps trading where the market without them has all but closed.
     pairs = zip(lemons["with"], lemons["without"], strict=True)
     for (_, end, trust), (_, end_without, _) in pairs:
         assert end > 0.1 and end > 5 * end_without

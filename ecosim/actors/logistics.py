@@ -6,26 +6,32 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.actors.merchants import ONLINE_GUESS
 from ecosim.actors.table import RowAgent
 from ecosim.actors.tables import LogisticsTable
 
 if TYPE_CHECKING:
     from ecosim.state import State
 
-__all__ = ["LogisticsFirm", "create_couriers"]
+__all__ = ["LogisticsFirm", "create_couriers", "staff_couriers"]
 
 
 def create_couriers(state: State) -> LogisticsTable:
-    """Courier firms sized for the expected parcel volume at the target utilisation."""
+    """Courier firms with their prices; ``staff_couriers`` sizes them once the online volume
+    is estimated."""
     cfg = state.config.logistics
     table = LogisticsTable(cfg.n_firms, cfg.capacity_window)
     table.price[:] = cfg.price_per_parcel * state.rng.lognormal(0.0, cfg.price_sd, cfg.n_firms)
-    expected = state.expected_daily_units.sum() * ONLINE_GUESS  # first guess of online volume
-    per_firm = expected / cfg.n_firms / (cfg.parcels_per_courier_day * cfg.target_utilisation)
-    table.staff[:] = max(1, int(np.ceil(per_firm)))
-    table.volume_hist[:] = expected / cfg.n_firms
     return table
+
+
+def staff_couriers(state: State, parcels: float) -> None:
+    """Courier firms staffed for ``parcels`` a day (the expected online volume, shared
+    equally) at the target utilisation, as if they had carried it for their whole window."""
+    cfg = state.config.logistics
+    table = state.couriers
+    per_firm = parcels / cfg.n_firms / (cfg.parcels_per_courier_day * cfg.target_utilisation)
+    table.staff[:] = max(1, int(np.ceil(per_firm)))
+    table.volume_hist[:] = parcels / cfg.n_firms
 
 
 class LogisticsFirm(RowAgent):

@@ -12,9 +12,7 @@ from ecosim.actors.tables import MALL, MARKETPLACE
 if TYPE_CHECKING:
     from ecosim.state import State
 
-__all__ = ["ONLINE_GUESS", "Merchant", "add_merchants", "cheap_version_factor", "cost_factor"]
-
-ONLINE_GUESS = 0.15  # share of demand a new store expects to come online (first workload)
+__all__ = ["Merchant", "add_merchants", "cheap_version_factor", "cost_factor"]
 
 
 def cheap_version_factor(state: State) -> float:
@@ -90,9 +88,8 @@ def add_merchants(
     courier = state.couriers.cheapest(rng, n)
     listed = np.zeros((n, len(state.config.platforms)), dtype=bool)
     listed[np.arange(n), platform] = True
-    expected_units = state.expected_daily_units[category] / np.maximum(
-        state.listings_per_category[category], 1
-    )
+    # orders a day a new store expects: its share of the category's expected online demand
+    expected_units = state.store_orders_guess[category]
     rows = state.merchants.append(
         n,
         listed=listed,
@@ -112,7 +109,7 @@ def add_merchants(
         stock=np.round(expected_units * cfg.initial_stock_days),
         entry_day=state.day,
         deposit_platform=platform,
-        orders_ema=expected_units * ONLINE_GUESS,
+        orders_ema=expected_units,
     )
     state.ledger.grow("merchants", n)
     state.goods.created("initial_stock", state.merchants.stock[rows].sum())

@@ -229,7 +229,15 @@ class ConsumersConfig(_Section):
         le=10,
         schedulable=True,
     )
-    initial_trust: float = P(0.8, "probability", "Initial trust in online sellers.", ge=0, le=1)
+    initial_trust: float = P(
+        0.99,
+        "probability",
+        "Initial trust in online sellers. Assumption: where trust settles when the trust rules "
+        "keep fraud out (the baseline's households reach 0.98-0.995 within a year from any "
+        "start; docs/model.md, section 5.1), so a run does not open with a year of learning.",
+        ge=0,
+        le=1,
+    )
     trust_learning_rate: float = P(
         0.05,
         "1/order",
@@ -390,12 +398,15 @@ class ConsumersConfig(_Section):
 
 class MerchantsConfig(_Section):
     n_initial: int = P(
-        200,
+        0,
         "merchants",
-        "Merchants at the start (spread over categories). At most 10^5, the largest size that "
-        "runs at a practical speed: with the default 10^4 households, 5 days take about 3.5 s "
-        "at 10^5 stores and 0.6 s at 2x10^4 (one core; 31 s at 3x10^5, 133 s at 10^6).",
-        ge=1,
+        "Merchants at the start. 0 (the default): as many as free entry supports in each "
+        "market, which grows in proportion to the households (docs/model.md, section 5, "
+        "starting near the steady state); a positive number is spread over categories in "
+        "proportion to what each supports. At most 10^5, the largest size that runs at a "
+        "practical speed: with the default 10^4 households, 5 days take about 3.5 s at 10^5 "
+        "stores and 0.6 s at 2x10^4 (one core; 31 s at 3x10^5, 133 s at 10^6).",
+        ge=0,
         le=100_000,
     )
     mall_share: float = P(

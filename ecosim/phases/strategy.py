@@ -27,6 +27,7 @@ from ecosim.demand import (
     logit_scale,
     offline_value,
     price_weight,
+    thin_market_bonus,
     typical_shopper,
 )
 from ecosim.economics import (
@@ -78,6 +79,9 @@ def best_response_prices(state: State, rows: np.ndarray) -> np.ndarray:
                 continue
             market = np.flatnonzero(mer.active & mer.listed[:, p] & (mer.category == c))
             v = listing_values(state, p, c, market[None, :], trust, alpha, region)[0]
+            # shoppers count a thin market's listings as a thick one's (demand.thin_market_bonus)
+            pool = min(market.size, state.config.consumers.consideration_pool)
+            v = v + thin_market_bonus(state, pool)
             v0 = offline_value(state, c, alpha)[0, 0]
             top = max(v.max(), v0)
             weight = np.exp(v - top)

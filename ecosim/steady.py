@@ -1,0 +1,144 @@
+"""Where the market settles, estimated at start-up: stores per market and the online share.
+
+A run starts with as many stores as free entry supports, and with stocks, workloads and
+staff sized for the online demand those stores will see, so that it does not open with a
+shake-out (docs/model.md, section 5, "Starting near the steady state"). The estimate is
+analytic and per market (platform, category), from the demand model of ``ecosim.demand``
+applied to a typical honest store at the logit Bertrand-Nash price: cheap at any size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ecosim.actors.tables import MALL, MARKETPLACE
+from ecosim.demand import (
+    effective_trust,
+    logit_scale,
+    offline_value,
+    price_weight,
+    travel_days,
+)
+from ecosim.economics import tier_fee_rates
+
+if TYPE_CHECKING:
+    from ecosim.state import State
+
+__all__ = ["FIXED_POINT_ITERATIONS", "SteadyState", "platform_shares", "steady_state"]
+
+FIXED_POINT_ITERATIONS = 60  # iterations of the free-entry fixed point (it converges in ~10)
+
+
+@dataclass(frozen=True)
+class SteadyState:
+    """The market the start-up estimate expects.
+
+    Attributes:
+        stores: stores each market supports [P, C] (real numbers, not rounded).
+        online_share: share of each category's needs bought online [C].
+    """
+
+    stores: np.ndarray
+    online_share: np.ndarray
+
+
+def platform_shares(state: State) -> np.ndarray:
+    """Initial shares of the platforms (normalised ``initial_share``; equal when all are 0)."""
+    shares = np.array([p.initial_share for p in state.config.platforms], dtype=float)
+    if shares.sum() > 0:
+        return shares / shares.sum()
+    return np.full(shares.size, 1 / shares.size)
+
+
+def _mean_travel_days(state: State) -> float:
+    """Expected uncongested delivery days between a household and a store (days), over
+    where households live and where stores open (``regions``)."""
+    reg = state.config.regions
+    n_r, n_u = state.n_regions, reg.n_urban
+    rural = n_r - n_u
+    homes = np.zeros(n_r)
+    homes[:n_u] = (reg.urban_population_share if rural else 1.0) / n_u
+    if rural:
+        homes[n_u:] = (1 - reg.urban_population_share) / rural
+    shops = np.full(n_r, (1 - reg.merchant_urban_share) / n_r)
+    shops[:n_u] += reg.merchant_urban_share / n_u
+    idx = np.arange(n_r)
+    days = travel_days(state, idx[:, None], idx[None, :])  # [store region, home region]
+    return float(shops @ days @ homes)
+
+
+def steady_state(state: State) -> SteadyState:
+    """Stores each market supports under free entry, and the online share they bring.
+
+    A typical household (price sensitivity 1, trust ``initial_trust``) considers
+    ``K = consideration_set`` listings (a thinner market counts as a thick one,
+    ``demand.thin_page_positions``), each worth
+    ``v = (-w p + w_q R q - w_d R d) / mu`` logit units (its expected quality ``q`` the
+    category's mean quality, as ratings show an honest store's quality; ``d`` the mean
+    delivery days), against offline ``v0``: the online share is
+    ``S(n) = K e^v / (e^v0 + K e^v)``. A store's margin at the logit Bertrand-Nash price is
+    ``(1 - t) mu' / (1 - s)``, ``mu' = mu / w``, ``s = S / n``; it sells ``D S / n`` a day of
+    the category's ``D`` daily needs (times the platform's share). Entry stops when the
+    typical store earns the outside option ``O`` after its fixed costs ``F`` (operating cost
+    and the annual fee), so ``n`` solves ``D S m(n) / n = F + O`` (a fixed point through the
+    store's share ``s`` in its margin; ``n`` is proportional to ``D``, so to the households,
+    once ``s`` is small). The two tiers enter in the proportions of ``mall_share``.
+
+    Returns:
+        The estimate (see :class:`SteadyState`).
+    """
+    cfg = state.config
+    ccfg, mcfg = cfg.consumers, cfg.merchants
+    cats = cfg.categories
+    n_p, n_c = len(cfg.platforms), len(cats)
+    shares = platform_shares(state)
+    trust = ccfg.initial_trust
+    days = _mean_travel_days(state)
+    couriers = state.couriers
+    pick = np.exp(-(couriers.price - couriers.price.min()))
+    shipping = float(couriers.price @ pick / pick.sum())  # stores pick cheap couriers
+    mfr = state.manufacturers
+    tiers = np.array([MARKETPLACE, MALL], dtype=np.int8)
+    tier_weight = np.array([1 - mcfg.mall_share, mcfg.mall_share])
+
+    stores = np.zeros((n_p, n_c))
+    online = np.zeros((n_p, n_c))
+    for c, cat in enumerate(cats):
+        mu = logit_scale(state, c)
+        makers = np.flatnonzero(mfr.category == c)
+        cost = float(mfr.offer_price(makers).mean()) + shipping
+        v0 = float(offline_value(state, c, np.ones((1, 1)))[0, 0])
+        quality = ccfg.quality_weight * cat.reference_price * cat.quality_mean
+        wait = ccfg.delivery_weight * cat.reference_price * days
+        for p, plat in enumerate(cfg.platforms):
+            demand = state.expected_daily_units[c] * shares[p]
+            keep = np.maximum(1 - tier_fee_rates(plat, tiers), 1e-9)  # of the price, by tier
+            weight = price_weight(state, p, effective_trust(state, p, trust, tiers == MALL))
+            annual = np.array([plat.marketplace.annual_fee, plat.mall.annual_fee])
+            fixed = mcfg.fixed_cost + annual / 365.0  # RMB/day per store, by tier
+            k = float(ccfg.consideration_set)
+            n, share = k, 0.0
+            for _ in range(FIXED_POINT_ITERATIONS):
+                s = min(share / n, 0.99)  # a store's share of the market
+                markup = mu / weight / (1 - s)  # logit Bertrand-Nash margin (RMB), by tier
+                value = (-weight * (cost / keep + markup) + quality - wait) / mu
+                top = max(value.max(), v0)
+                appeal = tier_weight * np.exp(value - top)  # a typical listing, tiers mixed
+                share = k * appeal.sum() / (np.exp(v0 - top) + k * appeal.sum())
+                # tiers' shares of the online sales (as listed when nobody buys online)
+                sold = appeal / appeal.sum() if appeal.sum() > 0 else tier_weight
+                net = float(sold @ (keep * markup)) * demand * share  # RMB/day
+                overhead = float(tier_weight @ fixed) + mcfg.outside_option  # RMB/day
+                # with no fixed cost and no outside option entry has no bound: take one store
+                # per online order a day
+                n_new = net / overhead if overhead > 0 else max(demand * share, 1.0)
+                n_new = max(n_new, 1e-9)
+                if abs(n_new - n) < 1e-9 * n:
+                    break
+                n = n_new
+            stores[p, c] = n
+            online[p, c] = share
+    return SteadyState(stores, shares @ online)

@@ -1,0 +1,140 @@
+"""The baseline starts near where it settles, and per-household outcomes do not depend on how
+many households are simulated (docs/model.md, sections 5.1 and 7.20)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ecosim import EcosystemModel, load_config
+from ecosim.demand import thin_market_bonus, thin_page_positions
+from ecosim.phases.labour import whole_workers
+from ecosim.steady import steady_state
+
+BASELINE = "configs/baseline.yaml"
+
+
+def _model(n: int, seed: int, *overrides: str) -> EcosystemModel:
+    return EcosystemModel(load_config(BASELINE, [f"consumers.n={n}", *overrides]), rng=seed)
+
+
+def _per_household(model: EcosystemModel, last: int) -> dict[str, float]:
+    """Mean over the last ``last`` days of the outcomes that must not depend on the size."""
+    frame = model.timeseries().iloc[-last:]
+    n = model.config.consumers.n
+    return {
+        "online_share": float(frame["online_share"].mean()),
+        "gmv": float(frame["gmv"].mean()) / n,
+        "jobs": float(frame["employment_total"].mean()) / n,
+        "stores": float(frame["active_merchants"].mean()) / n,
+    }
+
+
+def test_initial_stores_are_those_free_entry_supports_in_proportion_to_households():
+    small, large = _model(3_000, 1), _model(30_000, 1)
+    # with the same firms, ten times the households' demand supports ten times the stores
+    # (up to a store's own share s = S / n in its margin) at the same online share
+    state = small.state
+    est_small = steady_state(state)
+    state.expected_daily_units = state.expected_daily_units * 10
+    est_ten = steady_state(state)
+    np.testing.assert_allclose(est_ten.stores, 10 * est_small.stores, rtol=0.05)
+    np.testing.assert_allclose(est_ten.online_share, est_small.online_share, rtol=0.05)
+    est_large = steady_state(large.state)
+    # and the stores opened are its rounding, one at least per category
+    opened = np.bincount(large.merchants.category, minlength=est_large.stores.shape[1])
+    np.testing.assert_array_equal(opened, np.maximum(1, np.rint(est_large.stores.sum(0))))
+    ratio = large.merchants.active.sum() / small.merchants.active.sum()
+    assert 9 < ratio < 11
+    # a number given in the config is still obeyed (those stores open; an opportunist whose
+    # record already breaks the platform's rules is delisted before day 1)
+    given = _model(3_000, 1, "merchants.n_initial=77", "merchants.opportunistic_share=0")
+    assert given.merchants.n == given.merchants.active.sum() == 77
+
+
+def test_free_entry_estimate_responds_to_costs():
+    base = steady_state(_model(10_000, 1).state).stores.sum()
+    dear = steady_state(_model(10_000, 1, "merchants.fixed_cost=20").state).stores.sum()
+    keen = steady_state(_model(10_000, 1, "merchants.outside_option=5").state).stores.sum()
+    assert dear < base < keen
+
+
+def test_a_thin_page_stands_for_a_full_one():
+    state = _model(300, 1, "consumers.consideration_set=8", "consumers.consideration_pool=40").state
+    looks = np.array([[0, 3, 4, 39], [10, 11, 20, 38]])
+    # a page of 10 listings: rank r stands for the full page's positions [4 r, 4 r + 4)
+    np.testing.assert_array_equal(
+        thin_page_positions(state, looks, 10), [[0, 0, 1, 9], [2, 2, 5, 9]]
+    )
+    # a single listing takes every look: K options, all of them that store
+    assert (thin_page_positions(state, looks, 1) == 0).all()
+    np.testing.assert_array_equal(thin_page_positions(state, looks, 40), looks)  # a full page
+    # the best response counts each of n < K listings K / n times, as the looks do on average
+    assert thin_market_bonus(state, 2) == pytest.approx(np.log(4.0))
+    assert thin_market_bonus(state, 8) == 0.0
+    assert thin_market_bonus(state, 100) == 0.0
+
+
+def test_whole_workers_employ_the_sectors_workload_at_any_size():
+    assert whole_workers(np.array([7.3])).tolist() == [7.0]  # one firm: nearest worker
+    assert whole_workers(np.array([7.6])).tolist() == [8.0]
+    small = whole_workers(np.full(20, 0.2))
+    assert 3 <= small.sum() <= 5  # about 20 x 0.2, where one each would give 20
+    assert set(np.unique(small)) <= {0.0, 1.0}
+    rng = np.random.default_rng(0)
+    for size in (5, 20, 200):
+        load = rng.uniform(0, 3, size)
+        assert abs(whole_workers(load).sum() - load.sum()) <= 2.0
+    # a firm's rounding never changes: the same workload gives the same headcount
+    np.testing.assert_array_equal(whole_workers(load), whole_workers(load.copy()))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_baseline_starts_near_where_it_settles(seed):
+    model = _model(10_000, seed)
+    start = int(model.merchants.active.sum())
+    model.run(120)
+    frame = model.timeseries()
+    # no shake-out: the store count on day 90 is within a band of the start
+    assert 0.75 * start <= frame.loc[90, "active_merchants"] <= 1.33 * start
+    # no burst of fraud from unknown opportunists in the first days
+    assert frame.loc[1:10, "fraud_rate"].max() < 0.3
+    # the online share of the first month is near that of the fourth
+    first, fourth = frame.loc[1:30, "online_share"].mean(), frame.loc[91:120, "online_share"].mean()
+    assert abs(first / fourth - 1) < 0.25
+
+
+def test_per_household_outcomes_agree_across_population_sizes():
+    # seeds in inverse proportion to the size, so each size has about the same noise
+    runs = {3_000: (1, 2, 3), 10_000: (1,), 30_000: (1,)}
+    means = {}
+    for n, seeds in runs.items():
+        outcomes = []
+        for seed in seeds:
+            model = _model(n, seed)
+            model.run(120)
+            outcomes.append(_per_household(model, last=60))
+        means[n] = {key: np.mean([o[key] for o in outcomes]) for key in outcomes[0]}
+    for key in means[10_000]:
+        values = np.array([means[n][key] for n in runs])
+        assert values.max() / values.min() < 1.15, (key, values)
+
+
+def test_initial_stores_bring_a_track_record():
+    mer = _model(3_000, 1).merchants
+    honest = ~mer.opportunistic
+    assert (mer.rating_count[honest] > 0).all()
+    # genuine ratings at the store's true quality (their mean, so no random draw)
+    np.testing.assert_allclose(
+        mer.rating_sum[honest] / mer.rating_count[honest], mer.quality_true[honest]
+    )
+    assert mer.active[honest].all()
+    # an opportunist's 30 days of fake reviews (0.5 a day, 1 in 5 detected) are three
+    # strikes: the platform has delisted it before day 1, as it would have in the settled market
+    assert mer.opportunistic.any() and (mer.strikes[mer.opportunistic] == 3).all()
+    assert not mer.active[mer.opportunistic].any()
+    # without detection nobody is caught, and opportunists trade on their fake ratings
+    lax = _model(3_000, 1, "platforms.0.fake_review_detection=0").merchants
+    assert lax.active.all() and (lax.strikes == 0).all()
+    cheats = lax.opportunistic
+    assert (lax.rating_sum[cheats] / lax.rating_count[cheats] > lax.quality_true[cheats]).all()
