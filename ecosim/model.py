@@ -143,7 +143,7 @@ def build_state(config: EcosimConfig, rng: np.random.Generator) -> State:
     state.expected_online_share = steady.online_share
     online_units = state.expected_online_share * state.expected_daily_units
     staff_couriers(state, float(online_units.sum()))
-    stock_manufacturers(state, online_units)
+    stock_manufacturers(state, state.expected_daily_units)
     _open_initial_stores(state, steady.stores.sum(axis=0))
     delivery.enforce(state)  # stores whose record already breaks the platform's rules go
     if config.merchants.pricing == "best_response":

@@ -25,13 +25,16 @@ def create_couriers(state: State) -> LogisticsTable:
 
 
 def staff_couriers(state: State, parcels: float) -> None:
-    """Courier firms staffed for ``parcels`` a day (the expected online volume, shared
-    equally) at the target utilisation, as if they had carried it for their whole window."""
+    """Courier firms staffed for ``parcels`` a day (the expected online volume) at the target
+    utilisation, as if they had carried it for their whole window. Each firm expects the
+    share of the stores that will pick it (``cheapest``: a logit in price)."""
     cfg = state.config.logistics
     table = state.couriers
-    per_firm = parcels / cfg.n_firms / (cfg.parcels_per_courier_day * cfg.target_utilisation)
-    table.staff[:] = max(1, int(np.ceil(per_firm)))
-    table.volume_hist[:] = parcels / cfg.n_firms
+    pick = np.exp(-(table.price - table.price.min()))
+    volume = parcels * pick / pick.sum()
+    per_firm = volume / (cfg.parcels_per_courier_day * cfg.target_utilisation)
+    table.staff[:] = np.maximum(1, np.ceil(per_firm)).astype(np.int64)
+    table.volume_hist[:] = volume[:, None]
 
 
 class LogisticsFirm(RowAgent):

@@ -38,8 +38,8 @@ def create_manufacturers(state: State) -> ManufacturerTable:
 
 
 def stock_manufacturers(state: State, online_units: np.ndarray) -> None:
-    """Finished goods at the start: ``initial_stock_days`` of what the category's stores are
-    expected to buy (``online_units`` a day per category), shared by its manufacturers."""
+    """Finished goods at the start: ``initial_stock_days`` of ``online_units`` a day per
+    category (the model passes the category's whole demand), shared by its manufacturers."""
     table = state.manufacturers
     cfg = state.config.manufacturers
     per_cat = np.bincount(table.category, minlength=online_units.size)

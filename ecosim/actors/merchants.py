@@ -90,6 +90,12 @@ def add_merchants(
     listed[np.arange(n), platform] = True
     # orders a day a new store expects: its share of the category's expected online demand
     expected_units = state.store_orders_guess[category]
+    # Its first stock is sized on its share of the category's whole demand, online and
+    # offline: demand is spread unevenly over stores (ranks) before anyone has sold, and a
+    # store has only its first forecast to reorder from (docs/model.md, section 5).
+    whole_demand = state.expected_daily_units[category] / np.maximum(
+        state.listings_per_category[category], 1
+    )
     rows = state.merchants.append(
         n,
         listed=listed,
@@ -106,7 +112,7 @@ def add_merchants(
         wholesale=wholesale,
         supplier=supplier,
         courier=courier,
-        stock=np.round(expected_units * cfg.initial_stock_days),
+        stock=np.round(cfg.initial_stock_days * whole_demand),
         entry_day=state.day,
         deposit_platform=platform,
         orders_ema=expected_units,
