@@ -62,6 +62,7 @@ from ecosim.phases import (
     spending,
     strategy,
 )
+from ecosim.phases.labour import GOLDEN
 from ecosim.state import State, Tally
 from ecosim.steady import platform_shares, steady_state
 
@@ -194,17 +195,21 @@ def _open_initial_stores(state: State, supported: np.ndarray) -> None:
     mer.rating_count[rows] = ratings
     mer.rating_sum[rows] = ratings * mer.quality_true[rows]
     # ...and an opportunist the fake reviews it bought meanwhile (phase 6's expected numbers):
-    # the undetected ones among its ratings, the detected ones as strikes.
+    # the undetected ones among its ratings, the detected ones as strikes. Opportunists have
+    # been trading for different times (ages spread evenly over the record, by row, as
+    # labour.whole_workers spreads its thresholds), so some are already caught and others
+    # will be, as in the settled market.
     cheats = rows[mer.opportunistic[rows]]
+    age = TRACK_RECORD_DAYS * ((0.5 + GOLDEN * cheats) % 1.0)
     for p, plat in enumerate(state.config.platforms):
-        mine = cheats[np.argmax(mer.listed[cheats], axis=1) == p]
-        if plat.reputation_rule == "none" or mine.size == 0:
+        mine = np.argmax(mer.listed[cheats], axis=1) == p
+        if plat.reputation_rule == "none" or not mine.any():
             continue
-        bought = np.rint(cfg.fake_reviews_per_day * TRACK_RECORD_DAYS)
+        bought = np.rint(cfg.fake_reviews_per_day * age[mine])
         caught = np.rint(bought * plat.fake_review_detection)
-        mer.rating_count[mine] += bought - caught
-        mer.rating_sum[mine] += bought - caught
-        mer.strikes[mine] += int(caught)
+        mer.rating_count[cheats[mine]] += bought - caught
+        mer.rating_sum[cheats[mine]] += bought - caught
+        mer.strikes[cheats[mine]] += caught.astype(np.int32)
 
 
 def _settle_prices(state: State, rounds: int = SETTLING_ROUNDS) -> None:

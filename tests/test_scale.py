@@ -131,10 +131,11 @@ def test_initial_stores_bring_a_track_record():
         mer.rating_sum[honest] / mer.rating_count[honest], mer.quality_true[honest]
     )
     assert mer.active[honest].all()
-    # an opportunist's 30 days of fake reviews (0.5 a day, 1 in 5 detected) are three
-    # strikes: the platform has delisted it before day 1, as it would have in the settled market
-    assert mer.opportunistic.any() and (mer.strikes[mer.opportunistic] == 3).all()
-    assert not mer.active[mer.opportunistic].any()
+    # an opportunist's fake reviews (0.5 a day, 1 in 5 detected) over its time in business
+    # (up to 30 days) are strikes: those with three the platform delisted before day 1
+    cheats = mer.opportunistic
+    assert cheats.any() and (mer.strikes[cheats] <= 3).all() and (mer.strikes[cheats] > 0).any()
+    np.testing.assert_array_equal(mer.active[cheats], mer.strikes[cheats] < 3)
     # without detection nobody is caught, and opportunists trade on their fake ratings
     lax = _model(3_000, 1, "platforms.0.fake_review_detection=0").merchants
     assert lax.active.all() and (lax.strikes == 0).all()

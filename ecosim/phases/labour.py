@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ecosim.state import State
 
 __all__ = [
+    "GOLDEN",
     "OTHER",
     "SECTORS",
     "desired_staff",
