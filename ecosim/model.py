@@ -162,14 +162,16 @@ def _make_regions(state: State) -> None:
 
 
 def _open_initial_stores(state: State, supported: np.ndarray) -> None:
-    """The first stores: ``merchants.n_initial`` of them, or (0, the default) as many as each
-    category supports (``supported``, from ``steady_state``), one at least per category."""
+    """The first stores: ``merchants.n_initial`` of them (spread by expected sales value), or
+    (0, the default) as many as each category supports (``supported``, from
+    ``steady_state``), one at least per category."""
     cfg = state.config.merchants
     cats = state.config.categories
     if cfg.n_initial > 0:
-        # a given number, spread over categories in proportion to what each supports
+        # a given number, spread over categories in proportion to expected sales value
         n = cfg.n_initial
-        weight = supported if supported.sum() > 0 else np.ones(len(cats))
+        value = state.expected_daily_units * np.array([c.reference_price for c in cats])
+        weight = value if value.sum() > 0 else np.ones(len(cats))
         per_cat = np.maximum(1, np.floor(n * weight / weight.sum())).astype(int)
         per_cat[np.argmax(per_cat)] += max(n - per_cat.sum(), 0)
     else:

@@ -403,7 +403,7 @@ class MerchantsConfig(_Section):
         "Merchants at the start. 0 (the default): as many as free entry supports in each "
         "market, which grows in proportion to the households (docs/model.md, section 5, "
         "starting near the steady state); a positive number is spread over categories in "
-        "proportion to what each supports. At most 10^5, the largest size that runs at a "
+        "proportion to their expected sales value. At most 10^5, the largest size that runs at a "
         "practical speed: with the default 10^4 households, 5 days take about 3.5 s at 10^5 "
         "stores and 0.6 s at 2x10^4 (one core; 31 s at 3x10^5, 133 s at 10^6).",
         ge=0,
