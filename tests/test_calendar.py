@@ -107,9 +107,8 @@ def test_festival_takes_its_share_of_the_year(share, seed):
     # couriers: the day's parcels fill the same capacity and the excess travels late
     util = frame["courier_utilisation"].to_numpy()
     overflow = frame["courier_overflow"].to_numpy()
-    # (utilisation is capped per firm: an idle firm beside an overloaded one keeps it below 1;
-    # the week before runs at about half of capacity, so the festival day nearly doubles it)
-    assert util[FESTIVAL - 1] > 1.8 * util[FESTIVAL - 8 : FESTIVAL - 1].mean()
+    # (utilisation is capped per firm: an idle firm beside an overloaded one keeps it below 1)
+    assert util[FESTIVAL - 1] > 2 * util[FESTIVAL - 8 : FESTIVAL - 1].mean()
     assert overflow[FESTIVAL - 1] > 100 * (overflow[FESTIVAL - 8 : FESTIVAL - 1].mean() + 1)
     days = frame["mean_delivery_days"].to_numpy()
     assert days[FESTIVAL : FESTIVAL + 40].max() > 3 * days[FESTIVAL - 15 : FESTIVAL - 1].mean()
