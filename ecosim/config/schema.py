@@ -401,9 +401,10 @@ class ConsumersConfig(_Section):
         "x mean base income",
         "Relative income above which durable purchases rise no further: a durable need "
         "arrives at need_rate x min(income / mean base income, this)^income_spending_elasticity "
-        "(assumption).",
+        "(assumption). At most 10: durable needs are drawn by thinning from need_rate x "
+        "this^elasticity candidates per household and day, so the work grows with it.",
         ge=1,
-        le=100,
+        le=10,
         schedulable=True,
     )
     prior_ratings: float = P(
