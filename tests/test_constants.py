@@ -21,7 +21,7 @@ from ecosim.actors.tables import HISTORY
 from ecosim.config import ConfigError, EcosimConfig, list_parameters, load_config, walk_schema
 from ecosim.config.walk import field_bounds
 from tests.conftest import small_config
-from tests.test_properties import NUMERIC
+from tests.test_properties import NUMERIC, check_run
 
 PACKAGE = Path(__file__).resolve().parent.parent / "ecosim"
 SCANNED = sorted(
@@ -329,6 +329,16 @@ def test_new_keys_are_listed_documented_and_drawn():
         assert key in params, key
         assert params[key].unit not in ("", "-") and params[key].description, key
         assert key.replace("platforms.0.", "platforms.<i>.") in drawn, key
+
+
+@pytest.mark.parametrize("key", sorted(NEW_KEYS))
+def test_new_keys_at_their_bounds_run_cleanly(key):
+    """At either end of its range each new key gives a run with finite metrics and balanced
+    books (the property test's check, on these keys rather than a random draw of keys)."""
+    generic = key.replace("platforms.0.", "platforms.<i>.")
+    (lo, hi) = next((lo, hi) for k, _, lo, hi in NUMERIC if k == generic)
+    for bound in (lo, hi):
+        check_run({"consumers.n": 300, "merchants.n_initial": 20, key: bound})
 
 
 def test_defaults_are_todays_values():
