@@ -62,6 +62,7 @@ _SECTION_TITLES = {
     "consumers": "Consumers (households)",
     "merchants": "Merchants (stores)",
     "manufacturers": "Manufacturers",
+    "contracts": "Wholesale contracts",
     "platforms": "Platforms",
     "logistics": "Logistics (couriers)",
     "services": "Service providers",

@@ -27,7 +27,7 @@ import pandas as pd
 from ecosim.actors.consumers import Consumer, create_consumers
 from ecosim.actors.logistics import LogisticsFirm, create_couriers
 from ecosim.actors.manufacturers import Manufacturer, create_manufacturers
-from ecosim.actors.merchants import ONLINE_GUESS, Merchant, add_merchants
+from ecosim.actors.merchants import Merchant, add_merchants
 from ecosim.actors.offline import OfflineRetail
 from ecosim.actors.platforms import Platform
 from ecosim.actors.services import ServiceProvider, create_providers
@@ -66,7 +66,9 @@ from ecosim.state import State, Tally
 
 __all__ = ["BULLWHIP_WINDOW", "EcosystemModel", "build_state"]
 
-BULLWHIP_WINDOW = 91  # days (13 weeks) of daily data over which bullwhip ratios are estimated
+# Days (13 weeks) of daily data over which the bullwhip ratios are estimated: part of the
+# metrics' definition (docs/model.md, section 7.16), not behaviour.
+BULLWHIP_WINDOW = 91
 
 
 def build_state(config: EcosimConfig, rng: np.random.Generator) -> State:
@@ -168,7 +170,8 @@ def _open_initial_stores(state: State) -> None:
 
 def _init_labour(state: State) -> None:
     """First workloads from expected volumes, then firms hire what they need."""
-    guess = ONLINE_GUESS  # share of demand expected online before anything is known
+    # share of demand expected online before anything is known
+    guess = state.config.merchants.initial_online_share
     state.offline_staff = np.zeros(1, dtype=np.int64)
     state.other_staff = np.zeros(1, dtype=np.int64)
     state.offline_units_ema = float(state.expected_daily_units.sum() * (1 - guess))

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.actors.merchants import ONLINE_GUESS
 from ecosim.actors.table import RowAgent
 from ecosim.actors.tables import LogisticsTable
 
@@ -21,7 +20,8 @@ def create_couriers(state: State) -> LogisticsTable:
     cfg = state.config.logistics
     table = LogisticsTable(cfg.n_firms, cfg.capacity_window)
     table.price[:] = cfg.price_per_parcel * state.rng.lognormal(0.0, cfg.price_sd, cfg.n_firms)
-    expected = state.expected_daily_units.sum() * ONLINE_GUESS  # first guess of online volume
+    # first guess of the online volume
+    expected = state.expected_daily_units.sum() * state.config.merchants.initial_online_share
     per_firm = expected / cfg.n_firms / (cfg.parcels_per_courier_day * cfg.target_utilisation)
     table.staff[:] = max(1, int(np.ceil(per_firm)))
     table.volume_hist[:] = expected / cfg.n_firms

@@ -12,15 +12,17 @@ from ecosim.actors.tables import MALL, MARKETPLACE
 if TYPE_CHECKING:
     from ecosim.state import State
 
-__all__ = ["ONLINE_GUESS", "Merchant", "add_merchants", "cheap_version_factor", "cost_factor"]
+__all__ = ["Merchant", "add_merchants", "cheap_version_factor", "cost_factor"]
 
-ONLINE_GUESS = 0.15  # share of demand a new store expects to come online (first workload)
+# Technical: range of the uniform key that assigns a store to a query niche (its value modulo
+# the number of niches); any range far above the number of niches gives the same niches.
+NICHE_KEYS = 2**31
 
 
 def cheap_version_factor(state: State) -> float:
     """Cost of the worse goods opportunists sell, as a share of the real thing's cost."""
     cfg = state.config.merchants
-    return max(1 - cfg.cost_saving_per_quality * cfg.quality_gap, 0.1)
+    return max(1 - cfg.cost_saving_per_quality * cfg.quality_gap, cfg.min_cost_factor)
 
 
 def cost_factor(state: State, rows: np.ndarray) -> np.ndarray:
@@ -69,9 +71,9 @@ def add_merchants(
     )
     q_mean = np.array([cats[c].quality_mean for c in category])
     q_sd = np.array([cats[c].quality_sd for c in category])
-    quality = np.clip(q_mean + q_sd * rng.standard_normal(n), 0.05, 1.0)
+    quality = np.clip(q_mean + q_sd * rng.standard_normal(n), cfg.min_quality, 1.0)
     relevance = rng.standard_normal(n)
-    niche = rng.integers(0, 2**31, n)
+    niche = rng.integers(0, NICHE_KEYS, n)
     if flagship_of is None:
         supplier = state.manufacturers.pick_supplier(category, rng)
     else:
@@ -87,7 +89,7 @@ def add_merchants(
     true_quality = np.where(opportunistic, np.maximum(quality - cfg.quality_gap, 0.0), quality)
     if price is None:
         price = wholesale * (1 + cfg.initial_markup)
-    courier = state.couriers.cheapest(rng, n)
+    courier = state.couriers.cheapest(rng, n, state.config.logistics.courier_choice_scale)
     listed = np.zeros((n, len(state.config.platforms)), dtype=bool)
     listed[np.arange(n), platform] = True
     expected_units = state.expected_daily_units[category] / np.maximum(
@@ -112,7 +114,7 @@ def add_merchants(
         stock=np.round(expected_units * cfg.initial_stock_days),
         entry_day=state.day,
         deposit_platform=platform,
-        orders_ema=expected_units * ONLINE_GUESS,
+        orders_ema=expected_units * cfg.initial_online_share,
     )
     state.ledger.grow("merchants", n)
     state.goods.created("initial_stock", state.merchants.stock[rows].sum())

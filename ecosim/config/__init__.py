@@ -39,6 +39,7 @@ from ecosim.config.schema import (
     CalendarConfig,
     CategoryConfig,
     ConsumersConfig,
+    ContractsConfig,
     EcosimConfig,
     LabourConfig,
     LogisticsConfig,
@@ -51,6 +52,7 @@ from ecosim.config.schema import (
     RuleChange,
     ServicesConfig,
     TierConfig,
+    WageLevelsConfig,
     default_categories,
 )
 from ecosim.config.walk import Leaf, get_dotted, walk_schema
@@ -61,6 +63,7 @@ __all__ = [
     "CategoryConfig",
     "ConfigError",
     "ConsumersConfig",
+    "ContractsConfig",
     "EcosimConfig",
     "LabourConfig",
     "Leaf",
@@ -76,6 +79,7 @@ __all__ = [
     "SchemaRow",
     "ServicesConfig",
     "TierConfig",
+    "WageLevelsConfig",
     "config_hash",
     "default_categories",
     "get_dotted",

@@ -29,7 +29,6 @@ __all__ = ["OTHER", "SECTORS", "desired_staff", "hire_initial", "labour_market",
 SECTORS = ("merchants", "manufacturers", "logistics", "services", "platform", "offline_retail")
 OTHER = len(SECTORS)  # sector code of the rest of the economy
 ACCOUNT = ("merchants", "manufacturers", "couriers", "services", "platforms", "offline", "world")
-EMA = 0.1  # weight of today in the workload moving averages (about a 10-day memory)
 
 
 def staff_arrays(state: State) -> list[np.ndarray]:
@@ -47,16 +46,17 @@ def staff_arrays(state: State) -> list[np.ndarray]:
 
 def update_workloads(state: State) -> None:
     """Fold today's activity into the workload moving averages."""
+    weight = state.config.labour.workload_smoothing
     mer = state.merchants
     today_orders = np.bincount(state.today.order_merchants, minlength=mer.n)
-    mer.orders_ema += EMA * (today_orders - mer.orders_ema)
+    mer.orders_ema += weight * (today_orders - mer.orders_ema)
     today_iot = np.bincount(state.today.iot_merchants, minlength=mer.n)
-    mer.iot_ema += EMA * (today_iot - mer.iot_ema)
+    mer.iot_ema += weight * (today_iot - mer.iot_ema)
     mfr = state.manufacturers
-    mfr.output_ema += EMA * (mfr.produced_today - mfr.output_ema)
+    mfr.output_ema += weight * (mfr.produced_today - mfr.output_ema)
     plat = state.platforms
-    plat.orders_ema += EMA * (state.today.orders_by_platform - plat.orders_ema)
-    state.offline_units_ema += EMA * (state.today.offline_units - state.offline_units_ema)
+    plat.orders_ema += weight * (state.today.orders_by_platform - plat.orders_ema)
+    state.offline_units_ema += weight * (state.today.offline_units - state.offline_units_ema)
 
 
 def desired_staff(state: State) -> list[np.ndarray]:

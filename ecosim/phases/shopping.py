@@ -27,9 +27,7 @@ from ecosim.orders import take
 if TYPE_CHECKING:
     from ecosim.state import State
 
-__all__ = ["CLICK_THROUGH", "pay_clicks", "shop"]
-
-CLICK_THROUGH = 0.2  # share of shoppers who click a sponsored listing they look at
+__all__ = ["pay_clicks", "shop"]
 
 
 def _choose_platform(state, needs, pages) -> np.ndarray:
@@ -60,7 +58,7 @@ def _choose_platform(state, needs, pages) -> np.ndarray:
 
 def _charge_clicks(state, p: int, page: Page, pos: np.ndarray) -> None:
     """Pay-per-click: a sponsored listing pays its slot price for the expected clicks,
-    ``CLICK_THROUGH`` of the shoppers who saw it (expected, so no random draw is spent).
+    ``consumers.click_through`` of the shoppers who saw it (expected, so no random draw is spent).
 
     ``pos`` holds the page positions looked at, in any layout: a store has one position on
     a page, so its bill adds up equal amounts and the order of the looks does not matter.
@@ -68,7 +66,7 @@ def _charge_clicks(state, p: int, page: Page, pos: np.ndarray) -> None:
     seen = pos[pos < page.n_sponsored]
     bill = np.bincount(
         page.merchants[0, seen],  # sponsored slots are the same on every niche's page
-        weights=CLICK_THROUGH * page.cpc[seen],
+        weights=state.config.consumers.click_through * page.cpc[seen],
         minlength=state.merchants.n,
     )
     pay_clicks(state, p, bill)
