@@ -17,7 +17,6 @@ Every file is written to a temporary name and renamed, like all ecosim output.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from matplotlib.figure import Figure
 from ecosim.analysis import STATS, SweepResults, load_sweep
 from ecosim.config import ConfigError
 from ecosim.io import atomic_write, write_text
+from ecosim.labels import format_estimate, format_value, parameter_labels
 from ecosim.metrics import METRICS
 from ecosim.outdir import output_dir_problem
 
@@ -45,11 +45,9 @@ def _unit(output: str) -> tuple[str, str]:
 
 
 def _fmt(x: Any) -> str:
-    if isinstance(x, float):
-        if math.isnan(x):
-            return "–"
-        return f"{x:.4g}"
-    return str(x)
+    if hasattr(x, "item") and not isinstance(x, str):  # numpy scalars from frames
+        x = x.item()
+    return format_value(x)
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
@@ -58,9 +56,9 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
-def _short(key: str) -> str:
-    """Last part of a dotted key (``platforms.0.mall.commission_rate`` -> ``commission_rate``)."""
-    return key.rsplit(".", 1)[-1]
+def _names(results: SweepResults) -> dict[str, str]:
+    """Short labels of the sweep's parameters (``mall.commission_rate``)."""
+    return parameter_labels(results.parameters)
 
 
 def _is_numeric(series: pd.Series) -> bool:
@@ -94,7 +92,7 @@ def _outcome_figure(results: SweepResults, output: str, path: Path) -> Path:
                 hue = None
                 others = [p for p in params if p != param]
                 if len(others) == 1 and sub[others[0]].nunique() <= 8:
-                    hue = _short(others[0])
+                    hue = _names(results)[others[0]]
                     sub = sub.assign(**{hue: sub[others[0]].astype("str")})
                 if _is_numeric(sub[param]):
                     sns.lineplot(
@@ -127,7 +125,7 @@ def _outcome_figure(results: SweepResults, output: str, path: Path) -> Path:
                 ax.errorbar(
                     x, per_point["mean"], yerr=yerr, fmt="o", ms=3, alpha=0.6, elinewidth=0.7
                 )
-            ax.set_xlabel(_short(param))
+            ax.set_xlabel(_names(results)[param])
             ax.set_ylabel(f"{output} {stat}" + (f" ({unit})" if unit else ""))
             if ax.get_legend() is not None:
                 ax.legend(
@@ -162,7 +160,8 @@ def _sobol_figure(indices: pd.DataFrame, output: str, path: Path) -> Path:
             capsize=3,
             label="total (ST)",
         )
-        ax.set_xticks(list(xs), [_short(p) for p in sub["parameter"]], rotation=30, ha="right")
+        names = parameter_labels(sub["parameter"])
+        ax.set_xticks(list(xs), [names[p] for p in sub["parameter"]], rotation=30, ha="right")
         ax.axhline(0, color="0.5", lw=0.8)
         ax.set_title(f"{output} ({stat})")
         ax.set_ylabel("Sobol' index")
@@ -172,7 +171,8 @@ def _sobol_figure(indices: pd.DataFrame, output: str, path: Path) -> Path:
 
 def _point_label(results: SweepResults, point: int) -> str:
     row = results.runs.loc[results.runs["point"] == point].iloc[0]
-    return ", ".join(f"{_short(p)}={_fmt(row[p])}" for p in results.parameters)
+    names = _names(results)
+    return ", ".join(f"{names[p]}={_fmt(row[p])}" for p in results.parameters)
 
 
 def _timeseries_figure(results: SweepResults, path: Path) -> Path | None:
@@ -214,26 +214,31 @@ def _outcome_section(results: SweepResults, summary: pd.DataFrame, output: str) 
         lines += [meaning.capitalize() + ".", ""]
     sub = summary[summary["output"] == output]
     if results.design == "grid":
-        wide = sub.pivot_table(index="point", columns="stat", values=["mean", "sd", "n"])
+        # Indexed lookups, not a pivot: with one replication every sd is NaN, and a pivot
+        # table drops all-NaN columns.
+        stats = sub.set_index(["point", "stat"])
+        points = sub.drop_duplicates("point").set_index("point")
+        names = _names(results)
         header = [
             "point",
-            *[_short(p) for p in results.parameters],
+            *[names[p] for p in results.parameters],
             "n",
             "final: mean ± sd",
             "mean over run: mean ± sd",
         ]
+        if results.replications == 1:
+            header[-2:] = ["final", "mean over run"]
         rows = []
-        points = sub.drop_duplicates("point").set_index("point")
-        for point in wide.index[:_MAX_TABLE_ROWS]:
+        for point in points.index[:_MAX_TABLE_ROWS]:
             cells = [point, *[points.loc[point, p] for p in results.parameters]]
-            cells.append(int(wide.loc[point, ("n", "final")]))
+            cells.append(int(stats.loc[(point, STATS[0]), "n"]))
             for stat in STATS:
-                mean, sd = wide.loc[point, ("mean", stat)], wide.loc[point, ("sd", stat)]
-                cells.append(f"{_fmt(mean)} ± {_fmt(sd)}")
+                row = stats.loc[(point, stat)]
+                cells.append(format_estimate(float(row["mean"]), float(row["sd"])))
             rows.append(cells)
         lines.append(_table(header, rows))
-        if len(wide) > _MAX_TABLE_ROWS:
-            lines += ["", f"({len(wide) - _MAX_TABLE_ROWS} more points in `runs.parquet`.)"]
+        if len(points) > _MAX_TABLE_ROWS:
+            lines += ["", f"({len(points) - _MAX_TABLE_ROWS} more points in `runs.parquet`.)"]
     else:
         data = results.outcomes[results.outcomes["output"] == output]
         rows = []
@@ -353,8 +358,8 @@ def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Pa
                 f"`{r.output}`",
                 r.stat,
                 f"`{r.parameter}`",
-                f"{_fmt(r.S1)} ± {_fmt(r.S1_conf)}",
-                f"{_fmt(r.ST)} ± {_fmt(r.ST_conf)}",
+                format_estimate(float(r.S1), float(r.S1_conf)),  # type: ignore[arg-type]
+                format_estimate(float(r.ST), float(r.ST_conf)),  # type: ignore[arg-type]
             ]
             for r in indices.itertuples(index=False)
         ]
