@@ -45,8 +45,11 @@ def concat(batches: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     batches = [b for b in batches if b]
     if not batches:
         return empty_orders()
-    fields = dict.fromkeys(k for b in batches for k in b)
-    return {k: np.concatenate([_field(b, k, batches) for b in batches]) for k in fields}
+    fields = batches[0].keys()
+    if all(b.keys() == fields for b in batches):  # the usual case, e.g. a day's parcels
+        return {k: np.concatenate([b[k] for b in batches]) for k in fields}
+    union = dict.fromkeys(k for b in batches for k in b)
+    return {k: np.concatenate([_field(b, k, batches) for b in batches]) for k in union}
 
 
 def _field(batch: dict[str, np.ndarray], key: str, batches: list[dict]) -> np.ndarray:
