@@ -70,6 +70,7 @@ _SECTION_TITLES = {
     "offline": "Offline retail",
     "budget": "Households' budgets",
     "calendar": "Calendar and festivals",
+    "outputs": "Agent-level panels and event logs (docs/outputs.md)",
     "schedule": "Scheduled rule changes",
 }
 

@@ -140,6 +140,7 @@ def book_platform_revenue(
     else:
         np.add.at(revenue, platform, amount)
     state.today.platform_revenue_by_source[source] += float(np.sum(amount))
+    state.record.platform_revenue(platform, amount, source, REVENUE_SOURCES, state.platforms.n)
 
 
 def pay_platform(

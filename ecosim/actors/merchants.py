@@ -129,6 +129,7 @@ def add_merchants(
             if idx.size and amount > 0:
                 state.ledger.pay("merchants", idx, "escrow", p, np.full(idx.size, amount))
                 state.merchants.deposit[idx] = amount
+    state.record.entries(state.day, rows, state.merchants, flagship_of is not None)
     return rows
 
 

@@ -35,6 +35,8 @@ from ecosim.config.loading import (
     validate_value,
 )
 from ecosim.config.schema import (
+    EVENT_NAMES,
+    PANEL_NAMES,
     BudgetConfig,
     CalendarConfig,
     CategoryConfig,
@@ -46,6 +48,7 @@ from ecosim.config.schema import (
     ManufacturersConfig,
     MerchantsConfig,
     OfflineConfig,
+    OutputsConfig,
     PlatformConfig,
     RankingConfig,
     RegionsConfig,
@@ -58,6 +61,8 @@ from ecosim.config.schema import (
 from ecosim.config.walk import Leaf, get_dotted, walk_schema
 
 __all__ = [
+    "EVENT_NAMES",
+    "PANEL_NAMES",
     "BudgetConfig",
     "CalendarConfig",
     "CategoryConfig",
@@ -71,6 +76,7 @@ __all__ = [
     "ManufacturersConfig",
     "MerchantsConfig",
     "OfflineConfig",
+    "OutputsConfig",
     "ParamInfo",
     "PlatformConfig",
     "RankingConfig",

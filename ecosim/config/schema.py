@@ -16,7 +16,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from ecosim.config.walk import field_extra, get_dotted, schema_field
 
 __all__ = [
+    "EVENT_NAMES",
     "NAME_PATTERN",
+    "PANEL_NAMES",
     "BudgetConfig",
     "CalendarConfig",
     "CategoryConfig",
@@ -28,6 +30,7 @@ __all__ = [
     "ManufacturersConfig",
     "MerchantsConfig",
     "OfflineConfig",
+    "OutputsConfig",
     "P",
     "PlatformConfig",
     "RankingConfig",
@@ -1410,6 +1413,61 @@ class CalendarConfig(_Section):
     )
 
 
+#: Agent-level panels and event logs a run can write (docs/outputs.md).
+PANEL_NAMES = ("stores", "manufacturers", "couriers", "platforms", "households")
+EVENT_NAMES = ("orders", "deliveries", "ratings", "entries", "exits", "contracts", "jobs", "rules")
+PanelName = Literal["stores", "manufacturers", "couriers", "platforms", "households"]
+EventName = Literal[
+    "orders", "deliveries", "ratings", "entries", "exits", "contracts", "jobs", "rules"
+]
+
+
+class OutputsConfig(_Section):
+    """Agent-level panels and event logs (docs/outputs.md); they never change the run."""
+
+    panels: list[PanelName] = P(
+        ["stores"],
+        "-",
+        "Panels recorded, one row per actor per period: stores, manufacturers, couriers, "
+        "platforms, households (a sample). Default: the store panel only.",
+    )
+    events: list[EventName] = P(
+        [],
+        "-",
+        "Event logs recorded, one row per event: orders, deliveries, ratings, entries, exits, "
+        "contracts, jobs (hires and lay-offs), rules (scheduled rule changes). Default: none.",
+    )
+    frequency: Literal["daily", "weekly"] = P(
+        "weekly",
+        "-",
+        "Panel period: a row per actor every day, or every 7th day with the week's flows "
+        "(orders, revenue, profit...) summed.",
+    )
+    household_share: float = P(
+        0.01,
+        "share",
+        "Share of households in the household panel, a fixed random sample (assumption: 1% "
+        "keeps the panel near the store panel's size at the baseline's scale).",
+        ge=0,
+        le=1,
+    )
+    household_count: int = P(
+        0,
+        "households",
+        "Households in the household panel; when above 0 it replaces household_share.",
+        ge=0,
+        le=10_000_000,
+    )
+    flush_days: int = P(
+        30,
+        "days",
+        "Days between writes of a Parquet row group: memory holds at most this many days of "
+        "rows (assumption: a month keeps row groups large and memory flat).",
+        ge=1,
+        le=3660,
+    )
+
+
 class RuleChange(_Section):
     day: int = P(
         180,
@@ -1459,6 +1517,7 @@ class EcosimConfig(_Section):
     offline: OfflineConfig = Field(default_factory=OfflineConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     calendar: CalendarConfig = Field(default_factory=CalendarConfig)
+    outputs: OutputsConfig = Field(default_factory=OutputsConfig)
     schedule: list[RuleChange] = Field(default_factory=list, description="Scheduled rule changes.")
 
     @model_validator(mode="after")

@@ -100,6 +100,7 @@ def renegotiate(state: State) -> None:
     mer.wholesale[due] = np.clip(w, x["c"], np.maximum(x["a"], x["c"]))
     _update_offers(state)
     state.last_negotiation = {"rows": due, **x, "wholesale": mer.wholesale[due].copy()}
+    state.record.contracts(state.day, state.last_negotiation, mer.supplier[due])
 
 
 def _update_offers(state: State) -> None:

@@ -87,6 +87,7 @@ def deliver(state: State) -> None:
 
     rated = rng.random(n) < ccfg.rating_prob
     rating = np.clip(q_true + ccfg.rating_noise * rng.standard_normal(n), 0.0, 1.0)
+    state.record.deliveries(state.day, parcels, satisfied, disputed, refunded, rated, rating)
     mer.rating_sum += np.bincount(m[rated], weights=rating[rated], minlength=mer.n)
     mer.rating_count += np.bincount(m[rated], minlength=mer.n)
     state.today.genuine_rating_sum += float(rating[rated].sum())
@@ -165,6 +166,7 @@ def fake_reviews(state: State) -> None:
     mer.profit_today[cheats] -= cost
     detect = np.array([p.fake_review_detection for p in state.config.platforms])[home]
     caught = state.rng.binomial(bought.astype(np.int64), detect).astype(float)
+    state.record.fake_ratings(state.day, cheats, bought, caught)
     mer.rating_sum[cheats] += bought - caught  # fake ratings are 1.0 each
     mer.rating_count[cheats] += bought - caught
     state.today.fake_reviews += float(bought.sum())

@@ -129,6 +129,7 @@ def _hire(state: State, wanted: list[np.ndarray], rate: float) -> None:
     slots = state.rng.choice(sector.size, n_hire, replace=False)
     workers = state.rng.choice(unemployed, n_hire, replace=False)
     cons.sector[workers] = sector[slots]
+    state.record.jobs(state.day, workers, sector[slots], firm[slots], hired=True)
     cons.employer[workers] = firm[slots]
     for s in range(len(staff)):
         mine = sector[slots] == s
@@ -145,7 +146,9 @@ def _lay_off(state: State, sector: int, excess: np.ndarray) -> None:
     firm_sorted = firm[order]
     starts = np.r_[0, np.flatnonzero(firm_sorted[1:] != firm_sorted[:-1]) + 1]
     rank = np.arange(firm_sorted.size) - np.repeat(starts, np.diff(np.r_[starts, firm_sorted.size]))
-    fired = workers[order][rank < excess[firm_sorted]]
+    leaving = rank < excess[firm_sorted]
+    fired = workers[order][leaving]
+    state.record.jobs(state.day, fired, sector, firm_sorted[leaving], hired=False)
     cons.sector[fired] = UNEMPLOYED
     cons.employer[fired] = -1
     staff_arrays(state)[sector][:] -= np.bincount(

@@ -95,6 +95,8 @@ def shop(state: State, needs: dict, pages: dict[tuple[int, int], Page]):
     platform = _choose_platform(state, needs, pages)
     needs = dict(needs, platform=platform)
     chosen = np.full(platform.size, -1, dtype=np.int64)
+    rank = np.full(platform.size, -1, dtype=np.int64)  # page position of the listing bought
+    sponsored = np.zeros(platform.size, dtype=bool)  # in a sponsored slot
     surplus = 0.0
     n_c = len(state.config.categories)
     group = np.where(platform >= 0, platform * n_c + needs["category"], -1)
@@ -131,6 +133,8 @@ def shop(state: State, needs: dict, pages: dict[tuple[int, int], Page]):
         pick, inclusive = choose(v0, v, rng.random(idx.size))
         online = np.flatnonzero(pick > 0)
         chosen[idx[online]] = listings[local[pick[online] - 1, online]]
+        rank[idx[online]] = pos[pick[online] - 1, online]
+        sponsored[idx[online]] = rank[idx[online]] < page.n_sponsored
         surplus += float((logit_scale(state, c) / alpha * (inclusive - v0)).sum())
         if page.n_sponsored:
             _charge_clicks(state, p, page, pos)
@@ -138,5 +142,6 @@ def shop(state: State, needs: dict, pages: dict[tuple[int, int], Page]):
     bought = chosen >= 0
     orders = take(needs, bought)
     orders["merchant"] = chosen[bought]
+    orders["rank"], orders["sponsored"] = rank[bought], sponsored[bought]
     offline = take(needs, ~bought)
     return orders, offline

@@ -243,6 +243,7 @@ def close_stores(state: State, rows: np.ndarray, forfeit: bool) -> None:
     rows = rows[mer.active[rows]]
     if rows.size == 0:
         return
+    state.record.exits(state.day, rows, mer, forfeit, state.ledger.balances["merchants"][rows])
     mer.active[rows] = False
     state.goods.removed("written_off", float(mer.stock[rows].sum()))
     mer.stock[rows] = 0.0
