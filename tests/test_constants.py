@@ -41,6 +41,8 @@ TECHNICAL_CONSTANTS = {
     ("phases/strategy.py", "ENTRY_RATE_HOUSEHOLDS"): "the unit of merchants.entry_rate",
     ("phases/ranking.py", "SALES_WINDOW"): "definition of the concentration metrics",
     ("model.py", "BULLWHIP_WINDOW"): "definition of the bullwhip metrics",
+    ("phases/panels.py", "UNEMPLOYED_CODE"): "a sector code of the household panel",
+    ("phases/panels.py", "SAMPLE_SEED"): "salt of the household sample's own random stream",
     # Owned by the service-provider work, which moves them into the schema: remove on merge.
     ("phases/services.py", "MARKETING_LIFT"): "OTHER WORK: services helper",
     ("phases/services.py", "ANALYTICS_VALUE"): "OTHER WORK: services helper",
