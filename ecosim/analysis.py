@@ -16,10 +16,24 @@ Frames (all tidy: one observation per row):
   standard deviation and 5/50/95% quantiles over replications.
 * :meth:`SweepResults.sobol`: first-order (``S1``) and total (``ST``) indices per output,
   statistic and parameter, with the half-width of their confidence intervals.
+
+One run's agent-level outputs (docs/outputs.md): :func:`load_run` reads the panels and
+event logs of an ``ecosim run --out`` folder as pandas frames, :func:`scan` lazily through
+DuckDB or Polars for runs too large for memory. Worked examples, each taking frames from
+:func:`load_run` or from a model (``model.panel(...)``, ``model.events(...)``):
+
+* :func:`first_negative_rating_study`: sales growth around a store's first negative rating,
+  against stores of its category not yet negatively rated (Cabral & Hortacsu 2010).
+* :func:`fee_pass_through`: the pass-through of a scheduled commission change into the
+  prices of the stores it applies to, against the stores it does not.
+* :func:`exit_hazards`: exit hazards by entry cohort (and any store trait).
+* :func:`maker_switching`: how often a repeat purchase of a consumable goes to another
+  manufacturer, for orders placed by smart devices and by searching households.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ecosim.config import ConfigError
+from ecosim.recorder import EVENTS, PANELS, file_name
 from ecosim.sweep.store import (
     RECORDS_DIR,
     RUNS_TABLE,
@@ -39,7 +54,19 @@ from ecosim.sweep.store import (
     runs_frame,
 )
 
-__all__ = ["STATS", "SweepResults", "load_sweep", "sobol_indices"]
+__all__ = [
+    "STATS",
+    "RunOutputs",
+    "SweepResults",
+    "exit_hazards",
+    "fee_pass_through",
+    "first_negative_rating_study",
+    "load_run",
+    "load_sweep",
+    "maker_switching",
+    "scan",
+    "sobol_indices",
+]
 
 #: Per-run statistics of each output: value on the last day, mean over all days.
 STATS = ("final", "mean")
@@ -305,3 +332,298 @@ def sobol_indices(
     return pd.DataFrame(
         rows, columns=["output", "stat", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
     )
+
+
+# ---------------------------------------------------------------------------- one run's panels
+@dataclass
+class RunOutputs:
+    """The files of one ``ecosim run --out`` folder (see docs/outputs.md).
+
+    Attributes:
+        path: the run's output folder.
+    """
+
+    path: Path
+
+    def available(self) -> list[str]:
+        """Names of the panels and logs the folder holds."""
+        return [n for n in (*PANELS, *EVENTS) if (self.path / file_name(n)).is_file()]
+
+    def timeseries(self) -> pd.DataFrame:
+        """The daily metrics, indexed by ``day``."""
+        return pd.read_parquet(self.path / "timeseries.parquet")
+
+    def panel(self, name: str = "stores", columns: list[str] | None = None) -> pd.DataFrame:
+        """A panel (``stores``, ``manufacturers``, ``couriers``, ``platforms``,
+        ``households``), optionally only some columns."""
+        return self._read(name, PANELS, columns)
+
+    def events(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """An event log (``orders``, ``deliveries``, ``ratings``, ...)."""
+        return self._read(name, EVENTS, columns)
+
+    def _read(self, name: str, names: tuple[str, ...], columns: list[str] | None) -> pd.DataFrame:
+        if name not in names:
+            raise KeyError(f"unknown name {name!r}; one of {', '.join(names)}")
+        path = self.path / file_name(name)
+        if not path.is_file():
+            raise ConfigError(
+                f"{path}: not found; run `ecosim run ... --out {self.path}` with "
+                f"--{'panels' if name in PANELS else 'events'} {name}"
+            )
+        return pd.read_parquet(path, columns=columns)
+
+
+def load_run(path: str | Path) -> RunOutputs:
+    """The panels, logs and daily metrics of an ``ecosim run --out`` folder.
+
+    Raises:
+        ConfigError: the folder has no ``timeseries.parquet`` (not a run folder).
+    """
+    path = Path(path)
+    if not (path / "timeseries.parquet").is_file():
+        raise ConfigError(f"{path}: not a run output folder (no timeseries.parquet)")
+    return RunOutputs(path)
+
+
+def scan(path: str | Path, name: str, engine: str = "duckdb") -> Any:
+    """A panel or log of a run folder, read lazily for runs too large for memory.
+
+    Args:
+        path: the run's output folder.
+        name: the panel or log (``stores``, ``orders``...).
+        engine: ``duckdb`` (a relation: ``.filter(...)``, ``.aggregate(...)``, ``.df()``)
+            or ``polars`` (a LazyFrame: ``.filter(...)``, ``.group_by(...)``, ``.collect()``).
+            Installed with ``pip install ecosim[big]``.
+    """
+    file = Path(path) / file_name(name)
+    if engine == "duckdb":
+        import duckdb
+
+        return duckdb.read_parquet(str(file))
+    if engine == "polars":
+        import polars
+
+        return polars.scan_parquet(file)
+    raise ValueError(f"engine must be 'duckdb' or 'polars', got {engine!r}")
+
+
+def _wide(stores: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Stores x panel days of one column (NaN where the store has no row)."""
+    return stores.pivot(index="store", columns="day", values=value).sort_index(axis=1)
+
+
+def first_negative_rating_study(
+    stores: pd.DataFrame,
+    ratings: pd.DataFrame,
+    threshold: float = 0.4,
+    window: int = 4,
+) -> pd.DataFrame:
+    """Sales growth around each store's first negative genuine rating, against a control
+    group: the stores of its category without a negative rating up to the end of its window.
+
+    The outcome is ``log((1 + post) / (1 + pre))`` with ``pre`` and ``post`` a store's mean
+    orders per panel period over the ``window`` periods before and after the period of the
+    rating (that period itself left out). Only stores open over the whole window count.
+
+    Args:
+        stores: the store panel.
+        ratings: the ratings log.
+        threshold: a genuine rating below this value (0..1) is negative.
+        window: panel periods on each side.
+
+    Returns:
+        One row per treated store: ``store``, ``category``, ``event_day`` (panel day of the
+        rating's period), ``growth`` (the store's), ``control_growth`` (mean of its control
+        group), ``controls`` (their number) and ``effect`` (difference; Cabral & Hortacsu
+        2010 find it negative on eBay).
+    """
+    orders = _wide(stores, "orders")
+    days = orders.columns.to_numpy()
+    category = stores.groupby("store")["category"].first().reindex(orders.index).to_numpy()
+    bad = ratings[(~ratings["fake"]) & (ratings["value"] < threshold)]
+    first_bad = bad.groupby("store")["day"].min().reindex(orders.index)
+    # the panel period holding each first negative rating (inf: never)
+    first_day = first_bad.fillna(np.inf).to_numpy()
+    event_col = np.searchsorted(days, first_day)
+    values = orders.to_numpy()
+    stores_index = orders.index.to_numpy()
+    rows = []
+    for col in np.unique(event_col[np.isfinite(first_day)]):
+        if col - window < 0 or col + window >= days.size:
+            continue
+        pre = values[:, col - window : col].mean(axis=1)
+        post = values[:, col + 1 : col + 1 + window].mean(axis=1)
+        growth = np.log1p(post) - np.log1p(pre)  # NaN unless open over the whole window
+        clean = first_day > days[col + window]
+        for i in np.flatnonzero((event_col == col) & np.isfinite(first_day)):
+            if not np.isfinite(growth[i]):
+                continue
+            peers = clean & (category == category[i]) & np.isfinite(growth)
+            if not peers.any():
+                continue
+            control = float(growth[peers].mean())
+            rows.append(
+                {
+                    "store": int(stores_index[i]),
+                    "category": int(category[i]),
+                    "event_day": int(days[col]),
+                    "growth": float(growth[i]),
+                    "control_growth": control,
+                    "controls": int(peers.sum()),
+                    "effect": float(growth[i]) - control,
+                }
+            )
+    columns = ["store", "category", "event_day", "growth", "control_growth", "controls", "effect"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+_FEE_KEY = re.compile(r"^platforms\.(\d+)\.(marketplace|mall)\.(commission_rate|payment_fee)$")
+
+
+def fee_pass_through(
+    stores: pd.DataFrame, rules: pd.DataFrame, window: int = 4, other_fees: float = 0.0
+) -> pd.DataFrame:
+    """Pass-through of the first scheduled fee change into the prices of the stores it
+    applies to (its platform and tier), against the other stores of that platform.
+
+    Each store's price change is ``dlog p`` between the last panel day before the change
+    and ``window`` panel periods after it. The cost of a sale scales with ``1 / (1 - t)``
+    (t the fee rate), so a full pass-through moves a treated store's log price by
+    ``dlog(1 / (1 - t))`` more than the controls'.
+
+    Args:
+        stores: the store panel.
+        rules: the rules log (``outputs.events`` with ``rules``).
+        window: panel periods after the change.
+        other_fees: the rest of the treated tier's fee rate (share of price), e.g. the
+            payment fee when the commission changes.
+
+    Returns:
+        One row per store open on both days: ``store``, ``tier``, ``treated``, ``dlog_price``
+        and, for treated stores, ``pass_through`` (their ``dlog_price`` minus the controls'
+        mean, over the fee's ``dlog(1 / (1 - t))``; 1 is full pass-through).
+    """
+    changes = rules[rules["key"].str.match(_FEE_KEY)]
+    if changes.empty:
+        raise ValueError("the rules log holds no change of a commission or payment fee")
+    change = changes.iloc[0]
+    found = _FEE_KEY.fullmatch(str(change["key"]))
+    if found is None:  # cannot happen: the changes were filtered by this pattern
+        raise ValueError(f"not a fee key: {change['key']}")
+    platform, tier_name, _ = found.groups()
+    old, new = float(change["old"]), float(change["new"])
+    price = _wide(stores, "price")
+    days = price.columns.to_numpy()
+    before = np.searchsorted(days, int(change["day"])) - 1
+    after = before + window
+    if before < 0 or after >= days.size:
+        raise ValueError("the store panel does not cover the window around the change")
+    first = stores.groupby("store")[["platform", "tier"]].first().reindex(price.index)
+    values = price.to_numpy()
+    dlog = np.log(values[:, after]) - np.log(values[:, before])
+    tier = 1 if tier_name == "mall" else 0
+    same_platform = first["platform"].to_numpy() == int(platform)
+    treated = same_platform & (first["tier"].to_numpy() == tier)
+    keep = same_platform & np.isfinite(dlog)
+    control = float(np.nanmean(dlog[keep & ~treated])) if (keep & ~treated).any() else 0.0
+    dlog_fee = np.log(1 - old - other_fees) - np.log(1 - new - other_fees)
+    out = pd.DataFrame(
+        {
+            "store": price.index.to_numpy()[keep],
+            "tier": first["tier"].to_numpy()[keep],
+            "treated": treated[keep],
+            "dlog_price": dlog[keep],
+        }
+    )
+    out["pass_through"] = np.where(out["treated"], (out["dlog_price"] - control) / dlog_fee, np.nan)
+    return out
+
+
+def exit_hazards(
+    stores: pd.DataFrame,
+    exits: pd.DataFrame,
+    by: list[str] | None = None,
+    cohort_days: int = 30,
+    age_days: int = 30,
+) -> pd.DataFrame:
+    """Exit hazards by entry cohort and age, from the store panel and the exits log.
+
+    A store enters at its ``entry_day`` (cohort ``entry_day // cohort_days``; the initial
+    stores are cohort 0) and is at risk until its exit or the panel's last day.
+
+    Args:
+        stores: the store panel.
+        exits: the exits log.
+        by: further store columns to group by (e.g. ``["opportunistic"]``).
+        cohort_days: days per entry cohort.
+        age_days: days per age bin.
+
+    Returns:
+        One row per group, cohort and age bin: ``at_risk`` (store-days at risk), ``exits``
+        and ``hazard`` (exits per store and ``age_days`` days).
+    """
+    by = list(by or [])
+    traits = stores.groupby("store")[["entry_day", *by]].first()
+    end = int(stores["day"].max())
+    exit_day = exits.groupby("store")["day"].min().reindex(traits.index)
+    exited = exit_day.notna().to_numpy()
+    stop = np.where(exited, exit_day.fillna(end).to_numpy(), end).astype(np.int64)
+    start = traits["entry_day"].to_numpy().astype(np.int64)
+    duration = np.maximum(stop - start, 0)
+    n_bins = int(duration.max() // age_days) + 1
+    edges = np.arange(n_bins) * age_days
+    # store-days at risk in each age bin, and the bin of each exit
+    at_risk = np.clip(duration[:, None] - edges[None, :], 0, age_days)
+    exit_bin = np.minimum(duration // age_days, n_bins - 1)
+    frame = traits.assign(cohort=start // cohort_days, exited=exited, exit_bin=exit_bin)
+    rows = []
+    for key, group in frame.groupby([*by, "cohort"], sort=True):
+        idx = traits.index.get_indexer(group.index)
+        risk = at_risk[idx].sum(axis=0)
+        count = np.bincount(exit_bin[idx][exited[idx]], minlength=n_bins)
+        key = key if isinstance(key, tuple) else (key,)
+        for b in np.flatnonzero(risk > 0):
+            rows.append(
+                {
+                    **dict(zip([*by, "cohort"], key, strict=True)),
+                    "age": int(edges[b]),
+                    "at_risk": float(risk[b]),
+                    "exits": int(count[b]),
+                    "hazard": float(count[b] / risk[b] * age_days),
+                }
+            )
+    return pd.DataFrame(rows, columns=[*by, "cohort", "age", "at_risk", "exits", "hazard"])
+
+
+def maker_switching(orders: pd.DataFrame, stores: pd.DataFrame) -> pd.DataFrame:
+    """Switching between manufacturers in households' repeat purchases of a category.
+
+    Each order after a household's first of a category is a repeat; it is a switch when
+    its store's manufacturer differs from that of the household's previous order of the
+    category.
+
+    Args:
+        orders: the orders log.
+        stores: the store panel (for each store's manufacturer).
+
+    Returns:
+        One row for orders placed by smart devices (``iot`` True) and one for searched
+        orders: ``repeats``, ``switches`` and ``switch_rate``.
+    """
+    maker = stores.groupby("store")["manufacturer"].first()
+    frame = orders[["day", "household", "category", "store", "iot"]].copy()
+    frame["maker"] = maker.reindex(frame["store"]).to_numpy()
+    frame = frame.dropna(subset=["maker"]).sort_values(
+        ["household", "category", "day"], kind="stable"
+    )
+    same = (frame["household"].to_numpy()[1:] == frame["household"].to_numpy()[:-1]) & (
+        frame["category"].to_numpy()[1:] == frame["category"].to_numpy()[:-1]
+    )
+    repeat = np.r_[False, same]
+    switch = np.r_[False, same & (frame["maker"].to_numpy()[1:] != frame["maker"].to_numpy()[:-1])]
+    frame = frame.assign(repeat=repeat, switch=switch)
+    out = frame[frame["repeat"]].groupby("iot")[["repeat", "switch"]].sum()
+    out = out.rename(columns={"repeat": "repeats", "switch": "switches"}).reset_index()
+    out["switch_rate"] = out["switches"] / out["repeats"]
+    return out

@@ -34,6 +34,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -41,10 +42,15 @@ from typing import Any
 
 __all__ = [
     "LADDER",
+    "PANELS_ALL",
+    "PANELS_OFF",
+    "PANEL_TARGETS",
     "TARGETS",
     "Scale",
     "bench",
+    "bench_panels",
     "default_config",
+    "format_panels_report",
     "format_report",
     "machine",
     "measure",
@@ -71,6 +77,24 @@ TARGETS: dict[str, tuple[float, str, str]] = {
     "merchant_ratio": (1.5, "<", "time/day with 10x merchants over time/day, same consumers"),
     "reference_speedup": (50.0, ">=", "reference time/day over fast time/day at 10^5"),
 }
+
+#: The target of ``ecosim bench --panels`` (docs/outputs.md), judged by :func:`bench_panels`.
+PANEL_TARGETS: dict[str, tuple[float, str, str]] = {
+    "panels_ratio": (
+        1.5,
+        "<=",
+        "10^5 consumers: wall time with every panel (daily) and log written over none",
+    ),
+}
+
+#: Config overrides of the panel benchmark (docs/outputs.md): nothing recorded...
+PANELS_OFF = ["outputs.panels=[]", "outputs.events=[]"]
+#: ...and every panel, daily, and every log, written to Parquet files.
+PANELS_ALL = [
+    "outputs.panels=[stores,manufacturers,couriers,platforms,households]",
+    "outputs.events=[orders,deliveries,ratings,entries,exits,contracts,jobs,rules]",
+    "outputs.frequency=daily",
+]
 
 
 @dataclass(frozen=True)
@@ -117,6 +141,7 @@ def run_once(
     config: str | None,
     seed: int | None = None,
     overrides: list[str] | None = None,
+    write_outputs: bool = False,
 ) -> dict[str, float]:
     """Build and run one model in this process and time it (see the module docstring).
 
@@ -125,9 +150,12 @@ def run_once(
         config: YAML config the scale overrides (None: built-in defaults).
         seed: model seed (the config's when None).
         overrides: further ``dotted.key=value`` overrides, applied before the scale's.
+        write_outputs: write the config's panels and logs to a temporary folder as a run
+            with ``--out`` does (their writing is timed in run_s).
 
     Returns:
-        build_s, run_s, wall_s, per_day_s, cpu_s and peak_rss_bytes.
+        build_s, run_s, wall_s, per_day_s, cpu_s and peak_rss_bytes; with
+        ``write_outputs`` also ``bytes_<file>`` for every file written and ``bytes_total``.
     """
     from ecosim import EcosystemModel, load_config
 
@@ -140,13 +168,19 @@ def run_once(
             f"consumer_path={scale.path}",
         ],
     )
+    folder = tempfile.TemporaryDirectory(prefix="ecosim-bench-") if write_outputs else None
     cpu0 = time.process_time()
     t0 = time.perf_counter()
-    model = EcosystemModel(cfg, rng=seed)
+    model = EcosystemModel(cfg, rng=seed, output_dir=folder.name if folder else None)
     t1 = time.perf_counter()
     model.run(scale.days)
+    files = model.finish_outputs()
     t2 = time.perf_counter()
     cpu = time.process_time() - cpu0
+    sizes = {f"bytes_{f.name}": float(f.stat().st_size) for f in files}
+    if folder is not None:
+        sizes["bytes_total"] = float(sum(sizes.values()))
+        folder.cleanup()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # ru_maxrss is in KiB on Linux and in bytes on macOS.
     peak_bytes = peak if sys.platform == "darwin" else peak * 1024
@@ -157,13 +191,24 @@ def run_once(
         "per_day_s": (t2 - t1) / max(scale.days, 1),
         "cpu_s": cpu,
         "peak_rss_bytes": float(peak_bytes),
+        **sizes,
     }
 
 
 def _worker_command(
-    scale: Scale, config: str | None, seed: int | None, overrides: list[str] | None
+    scale: Scale,
+    config: str | None,
+    seed: int | None,
+    overrides: list[str] | None,
+    write_outputs: bool = False,
 ) -> list[str]:
-    spec = {"scale": asdict(scale), "config": config, "seed": seed, "overrides": overrides}
+    spec = {
+        "scale": asdict(scale),
+        "config": config,
+        "seed": seed,
+        "overrides": overrides,
+        "write_outputs": write_outputs,
+    }
     return [sys.executable, "-m", "ecosim.bench", "--worker", json.dumps(spec)]
 
 
@@ -184,6 +229,7 @@ def measure(
     seed: int | None = None,
     progress: Any = None,
     overrides: list[str] | None = None,
+    write_outputs: bool = False,
 ) -> dict[str, Any]:
     """Run ``scale`` ``repeat`` times, each in a fresh process, and summarise.
 
@@ -195,6 +241,7 @@ def measure(
             differ in timing only.
         progress: called with a one-line message before each run, if given.
         overrides: further ``dotted.key=value`` config overrides for every run.
+        write_outputs: write the panels and logs the config asks for (:func:`run_once`).
 
     Returns:
         The scale, the raw samples, and per quantity its median, min, max and spread
@@ -208,7 +255,7 @@ def measure(
         if progress:
             progress(f"{scale.label}: run {r + 1}/{repeat}")
         done = subprocess.run(
-            _worker_command(scale, config, seed, overrides),
+            _worker_command(scale, config, seed, overrides, write_outputs),
             capture_output=True,
             text=True,
             check=False,
@@ -260,7 +307,7 @@ def machine() -> dict[str, Any]:
 
 
 def _target(name: str, value: float | None, detail: str) -> dict[str, Any]:
-    limit, op, what = TARGETS[name]
+    limit, op, what = {**TARGETS, **PANEL_TARGETS}[name]
     ok = None
     if value is not None:
         ok = {"<=": value <= limit, "<": value < limit, ">=": value >= limit}[op]
@@ -412,6 +459,85 @@ def bench(
     return report
 
 
+def bench_panels(
+    scales: list[Scale],
+    repeat: int = 3,
+    *,
+    config: str | None = None,
+    seed: int | None = None,
+    progress: Any = None,
+    overrides: list[str] | None = None,
+) -> dict[str, Any]:
+    """The cost of panels and logs: each scale with nothing recorded (:data:`PANELS_OFF`)
+    and with every panel (daily) and log written to Parquet (:data:`PANELS_ALL`).
+
+    Returns:
+        A JSON-ready report: machine, and per scale ``off`` and ``all`` measurements (with
+        file sizes), their wall-time ``ratio``, and the ``panels_ratio`` target at 10^5.
+    """
+    config = config if config is not None else default_config()
+    started = time.perf_counter()
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "config": config,
+        "seed": seed,
+        "overrides": list(overrides or []),
+        "repeat": repeat,
+        "panels": [],
+    }
+    for scale in scales:
+        off = measure(scale, repeat, config, seed, progress, [*(overrides or []), *PANELS_OFF])
+        on = measure(scale, repeat, config, seed, progress, [*(overrides or []), *PANELS_ALL], True)
+        ratio = on["wall_s"]["median"] / off["wall_s"]["median"]
+        report["panels"].append({"off": off, "all": on, "ratio": ratio})
+    at = [p for p in report["panels"] if p["off"]["scale"]["consumers"] == 100_000]
+    report["targets"] = [
+        _target(
+            "panels_ratio",
+            at[0]["ratio"] if at else None,
+            at[0]["off"]["label"] if at else "not run (needs 10^5 consumers)",
+        )
+    ]
+    report["elapsed_s"] = time.perf_counter() - started
+    return report
+
+
+def format_panels_report(report: dict[str, Any]) -> str:
+    """The panel benchmark as plain text: wall times off and on, ratio, file sizes."""
+    m = report["machine"]
+    load = ", ".join(f"{x:.2f}" for x in m["load_average"]) if m.get("load_average") else "?"
+    lines = [
+        f"machine: {m['cpu']}, {m['cores']} cores; load average at start {load}",
+        f"medians of {report['repeat']} runs, each in a fresh process; all = every panel "
+        "(daily) and every log written to Parquet",
+        "",
+        f"{'scale':<30} {'off s':>9} {'all s':>9} {'ratio':>7} {'files MB':>9} "
+        f"{'RSS off':>10} {'RSS all':>10}",
+    ]
+    for res in report["panels"]:
+        off, on = res["off"], res["all"]
+        lines.append(
+            f"{off['label']:<30} {off['wall_s']['median']:>9.2f} {on['wall_s']['median']:>9.2f} "
+            f"{res['ratio']:>7.2f} {on['bytes_total']['median'] / 1e6:>9.1f} "
+            f"{_gib(off['peak_rss_bytes']['median']):>10} "
+            f"{_gib(on['peak_rss_bytes']['median']):>10}"
+        )
+        sizes = [
+            f"{k.removeprefix('bytes_')} {v['median'] / 1e6:.1f} MB"
+            for k, v in on.items()
+            if k.startswith("bytes_") and k != "bytes_total"
+        ]
+        lines.append("  files: " + ", ".join(sizes))
+    lines += ["", "performance targets (docs/performance.md):"]
+    for t in report["targets"]:
+        value = "not measured" if t["value"] is None else f"{t['value']:.3g}"
+        mark = {True: "ok", False: "MISSED", None: "-"}[t["ok"]]
+        lines.append(
+            f"  {mark:<6} {t['name']:<26} {value:>12} {t['op']} {t['limit']:<6g} {t['detail']}"
+        )
+    return "\n".join(lines)
+
+
 def _gib(x: float) -> str:
     return f"{x / GIB:.2f} GiB"
 
@@ -458,7 +584,13 @@ def format_report(report: dict[str, Any]) -> str:
 
 def _worker(spec_json: str) -> int:
     spec = json.loads(spec_json)
-    result = run_once(Scale(**spec["scale"]), spec["config"], spec["seed"], spec.get("overrides"))
+    result = run_once(
+        Scale(**spec["scale"]),
+        spec["config"],
+        spec["seed"],
+        spec.get("overrides"),
+        bool(spec.get("write_outputs")),
+    )
     print(json.dumps(result))
     return 0
 

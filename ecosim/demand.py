@@ -42,8 +42,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONSIDER_BLOCK",
-    "PRIOR_RATINGS",
-    "SATURATION",
     "MarketTerms",
     "Page",
     "candidate_values",
@@ -67,9 +65,9 @@ __all__ = [
     "unrefunded_share",
 ]
 
-PRIOR_RATINGS = 5.0  # weight, in ratings, a shopper gives its own prior about a listing
-SATURATION = 3.0  # income (x mean) above which durable purchases rise no further
-CONSIDER_BLOCK = 16_384  # shoppers per block in :func:`consider`
+# Technical: shoppers per block in :func:`consider`, so that its working arrays stay in cache
+# (the draws, and so the sets, do not depend on it).
+CONSIDER_BLOCK = 16_384
 
 
 @dataclass
@@ -104,9 +102,10 @@ def logit_scale(state: State, category: int) -> float:
     return state.config.consumers.logit_scale * cat.reference_price
 
 
-def expected_quality(shown, count, listed, trust):
-    """Quality a shopper expects: the displayed rating blended with its trust-discounted prior."""
-    return (count * shown + PRIOR_RATINGS * trust * listed) / (count + PRIOR_RATINGS)
+def expected_quality(shown, count, listed, trust, prior_ratings: float):
+    """Quality a shopper expects: the displayed rating blended with its trust-discounted prior,
+    the latter worth ``prior_ratings`` ratings (``consumers.prior_ratings``)."""
+    return (count * shown + prior_ratings * trust * listed) / (count + prior_ratings)
 
 
 def refund_chance(state: State, p: int) -> float:
@@ -149,7 +148,9 @@ def listing_values(state: State, p, c, cand, trust, alpha, region):
     shown, count = state.display[p]
     trust = effective_trust(state, p, trust, mer.tier[cand] == MALL)
     weight = price_weight(state, p, trust)
-    eq = expected_quality(shown[cand], count[cand], mer.quality_listed[cand], trust)
+    eq = expected_quality(
+        shown[cand], count[cand], mer.quality_listed[cand], trust, cfg.prior_ratings
+    )
     days = delivery_estimate(state, mer.region[cand], region, mer.courier[cand])
     price = listing_price(state, cand.ravel(), p).reshape(cand.shape)
     ref = cat.reference_price
@@ -259,7 +260,8 @@ def market_terms(state: State, p: int, c: int, listings: np.ndarray) -> MarketTe
     mu = logit_scale(state, c)
     shown, count = state.display[p]
     n = count[listings]
-    denom = n + PRIOR_RATINGS
+    prior = cfg.prior_ratings
+    denom = n + prior
     days = delivery_estimate(
         state,
         mer.region[listings][:, None],
@@ -268,7 +270,7 @@ def market_terms(state: State, p: int, c: int, listings: np.ndarray) -> MarketTe
     )
     rated = cfg.quality_weight * ref * (n * shown[listings] / denom)
     base = (rated[:, None] - cfg.delivery_weight * ref * days) / mu
-    trust_coef = cfg.quality_weight * ref * PRIOR_RATINGS * mer.quality_listed[listings]
+    trust_coef = cfg.quality_weight * ref * prior * mer.quality_listed[listings]
     trust_coef = trust_coef / denom / mu
     assurance = np.where(mer.tier[listings] == MALL, state.config.platforms[p].mall_assurance, 0)
     risk_factor = cfg.trust_weight * unrefunded_share(state, p)

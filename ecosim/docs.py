@@ -62,6 +62,7 @@ _SECTION_TITLES = {
     "consumers": "Consumers (households)",
     "merchants": "Merchants (stores)",
     "manufacturers": "Manufacturers",
+    "contracts": "Wholesale contracts",
     "platforms": "Platforms",
     "logistics": "Logistics (couriers)",
     "services": "Service providers",
@@ -69,6 +70,7 @@ _SECTION_TITLES = {
     "offline": "Offline retail",
     "budget": "Households' budgets",
     "calendar": "Calendar and festivals",
+    "outputs": "Agent-level panels and event logs (docs/outputs.md)",
     "schedule": "Scheduled rule changes",
 }
 

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "REVENUE_SOURCES",
-    "WAGE_LEVEL",
     "book_platform_revenue",
     "fee_rates",
     "home_platform",
@@ -41,9 +40,6 @@ __all__ = [
     "unit_cost",
     "wage_rates",
 ]
-
-# Relative wage of each labour sector (and of the other sector, last), times labour.wage.
-WAGE_LEVEL = np.array([0.9, 1.0, 0.95, 1.1, 1.6, 0.8, 1.0])
 
 
 def tier_fee_rates(plat: PlatformConfig, tier: np.ndarray) -> np.ndarray:
@@ -144,6 +140,7 @@ def book_platform_revenue(
     else:
         np.add.at(revenue, platform, amount)
     state.today.platform_revenue_by_source[source] += float(np.sum(amount))
+    state.record.platform_revenue(platform, amount, source, REVENUE_SOURCES, state.platforms.n)
 
 
 def pay_platform(
@@ -181,10 +178,22 @@ def unemployment_rate(state: State) -> float:
 def wage_rates(state: State) -> np.ndarray:
     """Daily wage (RMB) of each labour sector, after the wage rule."""
     lab = state.config.labour
-    wage = lab.wage * WAGE_LEVEL
+    lv = lab.wage_levels  # in the labour sectors' order, the other sector last
+    level = np.array(
+        [
+            lv.merchants,
+            lv.manufacturers,
+            lv.logistics,
+            lv.services,
+            lv.platform,
+            lv.offline_retail,
+            lv.other,
+        ]
+    )
+    wage = lab.wage * level
     if lab.wage_rule == "unemployment":
         u = unemployment_rate(state)
         wage = wage * max(
-            0.5, 1 - lab.wage_unemployment_elasticity * (u - state.initial_unemployment)
+            lab.wage_floor, 1 - lab.wage_unemployment_elasticity * (u - state.initial_unemployment)
         )
     return wage

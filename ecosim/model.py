@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from pathlib import Path
 
 import mesa
 import networkx as nx
@@ -53,6 +54,7 @@ from ecosim.phases import (
     labour,
     listing,
     metrics,
+    panels,
     payment,
     ranking,
     reference,
@@ -63,14 +65,17 @@ from ecosim.phases import (
     strategy,
 )
 from ecosim.phases.labour import GOLDEN
+from ecosim.recorder import Recorder
 from ecosim.state import State, Tally
 from ecosim.steady import platform_shares, steady_state
 
-__all__ = ["BULLWHIP_WINDOW", "EcosystemModel", "build_state"]
+__all__ = ["BULLWHIP_WINDOW", "Collector", "EcosystemModel", "build_state"]
 
-BULLWHIP_WINDOW = 91  # days (13 weeks) of daily data over which bullwhip ratios are estimated
-SETTLING_ROUNDS = 20  # best-response rounds before day 1 (the prices move < 0.1% by then)
-TRACK_RECORD_DAYS = 30  # days of ratings the initial stores bring (the ranking's sales window)
+# Days (13 weeks) of daily data over which the bullwhip ratios are estimated: part of the
+# metrics' definition (docs/model.md, section 7.16), not behaviour.
+BULLWHIP_WINDOW = 91
+# Technical: best-response rounds before day 1 (the prices move < 0.1% by then).
+SETTLING_ROUNDS = 20
 
 
 def build_state(config: EcosimConfig, rng: np.random.Generator) -> State:
@@ -187,12 +192,14 @@ def _open_initial_stores(state: State, supported: np.ndarray) -> None:
     if shares.size > 1:
         multi = rows[state.rng.random(rows.size) < cfg.multihoming_share]
         state.merchants.listed[multi] = True
-    # Incumbents have traded before day 1: TRACK_RECORD_DAYS of the genuine ratings their
-    # expected orders bring, at their true quality (the mean rating, so no draw), so shoppers
-    # know an opportunist's record as they would in the settled market.
+    # Incumbents have traded before day 1: their home platform's ranking sales window of the
+    # genuine ratings their expected orders bring, at their true quality (the mean rating, so
+    # no draw), so shoppers know an opportunist's record as they would in the settled market.
     mer = state.merchants
+    window = np.array([plat.ranking.sales_window for plat in state.config.platforms], float)
+    record_days = window[platform]
     ratings = np.rint(
-        state.config.consumers.rating_prob * TRACK_RECORD_DAYS * state.store_orders_guess[category]
+        state.config.consumers.rating_prob * record_days * state.store_orders_guess[category]
     )
     mer.rating_count[rows] = ratings
     mer.rating_sum[rows] = ratings * mer.quality_true[rows]
@@ -202,7 +209,7 @@ def _open_initial_stores(state: State, supported: np.ndarray) -> None:
     # labour.whole_workers spreads its thresholds), so some are already caught and others
     # will be, as in the settled market.
     cheats = rows[mer.opportunistic[rows]]
-    age = TRACK_RECORD_DAYS * ((0.5 + GOLDEN * cheats) % 1.0)
+    age = record_days[mer.opportunistic[rows]] * ((0.5 + GOLDEN * cheats) % 1.0)
     for p, plat in enumerate(state.config.platforms):
         mine = np.argmax(mer.listed[cheats], axis=1) == p
         if plat.reputation_rule == "none" or not mine.any():
@@ -270,6 +277,9 @@ class EcosystemModel(mesa.Model):
     Args:
         config: the validated configuration (``load_config``); defaults when None.
         rng: seed of the model's numpy generator; ``config.seed`` when None.
+        output_dir: folder where the panels and event logs of ``config.outputs`` are
+            written as Parquet while the model runs (see :meth:`finish_outputs`); None keeps
+            them in memory (:meth:`panel`, :meth:`events`).
 
     Attributes:
         state: the world (``ecosim.state.State``). Every field of the state can also be read
@@ -284,11 +294,18 @@ class EcosystemModel(mesa.Model):
 
     state: State
 
-    def __init__(self, config: EcosimConfig | None = None, rng: int | None = None) -> None:
+    def __init__(
+        self,
+        config: EcosimConfig | None = None,
+        rng: int | None = None,
+        output_dir: str | Path | None = None,
+    ) -> None:
         config = EcosimConfig() if config is None else config
-        super().__init__(rng=config.seed if rng is None else rng)
+        seed = config.seed if rng is None else rng
+        super().__init__(rng=seed)
         # Scheduled rule changes edit this copy, never the caller's config.
         self.state = build_state(config.model_copy(deep=True), self.rng)
+        self.state.record = _recorder(self.state, seed, output_dir)
         self.merchant_agents: list[Merchant] = []
         self._merchant_viewed = np.zeros(0, dtype=bool)  # rows whose agent is registered
         self._sync_merchant_agents()
@@ -299,8 +316,8 @@ class EcosystemModel(mesa.Model):
         self.platform_agents = [Platform(self, i) for i in range(self.platforms.n)]
         self.provider_agents = [ServiceProvider(self, i) for i in range(self.providers.n)]
         self.offline = OfflineRetail(self)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(name) for name in self._metric_names()}
+        self.datacollector = Collector(
+            self, model_reporters={name: _reporter(name) for name in self._metric_names()}
         )
 
     def _metric_names(self) -> list[str]:
@@ -392,6 +409,7 @@ class EcosystemModel(mesa.Model):
         metrics.book_profits(s)
         # 12. metrics
         s.metrics = metrics.collect(s)
+        panels.collect(s)
         self._sync_merchant_agents()
         self.datacollector.collect(self)
 
@@ -425,7 +443,9 @@ class EcosystemModel(mesa.Model):
             if change.day == self.day:
                 parent_key, _, leaf = change.key.rpartition(".")
                 parent = get_dotted(self.config, parent_key) if parent_key else self.config
+                old = getattr(parent, leaf)
                 setattr(parent, leaf, change.value)  # validated by the schema on assignment
+                self.state.record.rule_change(self.day, change.key, old, getattr(parent, leaf))
 
     def run(self, steps: int | None = None) -> None:
         """Simulate ``steps`` days (``config.steps`` when None)."""
@@ -433,6 +453,20 @@ class EcosystemModel(mesa.Model):
             self.step()
 
     # ------------------------------------------------------------------ read-outs
+    def panel(self, name: str = "stores") -> pd.DataFrame:
+        """A panel of ``config.outputs.panels``: one row per actor per period (see
+        docs/outputs.md). With an ``output_dir``, readable once :meth:`finish_outputs` ran."""
+        return self.state.record.frame(name)
+
+    def events(self, name: str) -> pd.DataFrame:
+        """An event log of ``config.outputs.events``: one row per event (docs/outputs.md)."""
+        return self.state.record.frame(name)
+
+    def finish_outputs(self) -> list[Path]:
+        """Write the buffered rows of every panel and log and give the files their final
+        names (``panel_stores.parquet``...). Returns the files written."""
+        return self.state.record.close()
+
     def timeseries(self) -> pd.DataFrame:
         """Daily metrics, one row per simulated day, indexed by ``day`` (1, 2, ...)."""
         frame = self.datacollector.get_model_vars_dataframe()
@@ -545,6 +579,52 @@ class EcosystemModel(mesa.Model):
         for m, k in zip(rows.tolist(), kinds.tolist(), strict=True):
             g.add_edge(f"service:{mer.provider[m, k]}", f"merchant:{m}", kind="service")
         return g
+
+
+class Collector(mesa.DataCollector):
+    """Mesa's DataCollector of the daily metrics, whose agent table is the store panel.
+
+    ``get_model_vars_dataframe()`` gives one row per day, as in any Mesa model;
+    ``get_agent_vars_dataframe()`` gives the store panel (``outputs.panels`` must hold
+    ``stores``, as it does by default), indexed by ``day`` and ``store`` (the store's row).
+    """
+
+    def __init__(self, model: EcosystemModel, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.ecosystem = model
+
+    def get_agent_vars_dataframe(self) -> pd.DataFrame:
+        """The store panel, indexed by (``day``, ``store``)."""
+        return self.ecosystem.panel("stores").set_index(["day", "store"])
+
+    def get_agenttype_vars_dataframe(self, agent_type: type) -> pd.DataFrame:
+        """The panel of one kind of agent (``Merchant``, ``Manufacturer``, ``LogisticsFirm``,
+        ``Platform``, ``Consumer``), indexed by ``day`` and the actor's row."""
+        name, row = _PANEL_OF[agent_type]
+        return self.ecosystem.panel(name).set_index(["day", row])
+
+
+# Mesa agent class -> (its panel, the panel's row column)
+_PANEL_OF: dict[type, tuple[str, str]] = {
+    Merchant: ("stores", "store"),
+    Manufacturer: ("manufacturers", "manufacturer"),
+    LogisticsFirm: ("couriers", "courier"),
+    Platform: ("platforms", "platform"),
+    Consumer: ("households", "household"),
+}
+
+
+def _recorder(state: State, seed: int, folder: str | Path | None) -> Recorder:
+    """The run's panels and logs, as ``config.outputs`` asks for them."""
+    out = state.config.outputs
+    every = 1 if out.frequency == "daily" else 7
+    record = Recorder(out.panels, out.events, folder, out.flush_days, every)
+    if record.on["households"]:
+        sample = panels.household_sample(
+            state.consumers.n, out.household_share, out.household_count, seed
+        )
+        record.flows["households"] = {"sample": sample}
+    return record
 
 
 def _forward(name: str) -> property:

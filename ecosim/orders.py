@@ -37,11 +37,27 @@ def take(batch: dict[str, np.ndarray], sel: np.ndarray | slice) -> dict[str, np.
 
 
 def concat(batches: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """One batch from several with the same fields."""
+    """One batch from several.
+
+    A field that only some batches have (the page rank of searched orders, which device
+    orders lack) is filled in the others with -1 (integers), False (flags) or NaN.
+    """
     batches = [b for b in batches if b]
     if not batches:
         return empty_orders()
-    return {k: np.concatenate([b[k] for b in batches]) for k in batches[0]}
+    fields = batches[0].keys()
+    if all(b.keys() == fields for b in batches):  # the usual case, e.g. a day's parcels
+        return {k: np.concatenate([b[k] for b in batches]) for k in fields}
+    union = dict.fromkeys(k for b in batches for k in b)
+    return {k: np.concatenate([_field(b, k, batches) for b in batches]) for k in union}
+
+
+def _field(batch: dict[str, np.ndarray], key: str, batches: list[dict]) -> np.ndarray:
+    if key in batch:
+        return batch[key]
+    dtype = next(b[key].dtype for b in batches if key in b)
+    fill = False if dtype.kind == "b" else (-1 if np.issubdtype(dtype, np.integer) else np.nan)
+    return np.full(next(iter(batch.values())).size, fill, dtype=dtype)
 
 
 class Calendar:

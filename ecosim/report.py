@@ -1,6 +1,7 @@
 """Standard figures and a Markdown summary of a sweep (``ecosim report DIR``).
 
-Figures (PNG, seaborn style) written next to ``report.md``:
+Figures (PNG, in the style of :func:`ecosim.plots.figure_style`, labels in words with units,
+each with a caption saying what its bands are) written next to ``report.md``:
 
 * ``outcomes_<output>.png``: the output (rows: final value, mean over the run) against each
   parameter (columns). Grid designs show the mean over runs with a 90% band over
@@ -17,21 +18,47 @@ Every file is written to a temporary name and renamed, like all ecosim output.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ecosim.analysis import STATS, SweepResults, load_sweep
 from ecosim.config import ConfigError
 from ecosim.io import atomic_write, write_text
+from ecosim.labels import (
+    format_estimate,
+    format_value,
+    metric_label,
+    metric_unit,
+    parameter_labels,
+)
 from ecosim.metrics import METRICS
 from ecosim.outdir import output_dir_problem
+from ecosim.plots import (
+    SMOOTHING_DAYS,
+    figure_style,
+    legend_outside,
+    png_writer,
+    smooth,
+    start_at_zero,
+    wrap_label,
+    zero_based,
+)
 
-__all__ = ["write_report"]
+__all__ = [
+    "SOBOL_CAPTION",
+    "outcome_caption",
+    "outcome_figure",
+    "sobol_figure",
+    "timeseries_caption",
+    "timeseries_figure",
+    "write_report",
+]
 
 #: Grid designs with at most this many points also get a time-series figure.
 _MAX_TIMESERIES_POINTS = 12
@@ -40,16 +67,10 @@ _MAX_TABLE_ROWS = 50
 _BAND = ("pi", 90)  # 90% percentile interval over replications
 
 
-def _unit(output: str) -> tuple[str, str]:
-    return METRICS.get(output, ("", ""))
-
-
 def _fmt(x: Any) -> str:
-    if isinstance(x, float):
-        if math.isnan(x):
-            return "–"
-        return f"{x:.4g}"
-    return str(x)
+    if hasattr(x, "item") and not isinstance(x, str):  # numpy scalars from frames
+        x = x.item()
+    return format_value(x)
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
@@ -58,9 +79,9 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
-def _short(key: str) -> str:
-    """Last part of a dotted key (``platforms.0.mall.commission_rate`` -> ``commission_rate``)."""
-    return key.rsplit(".", 1)[-1]
+def _names(results: SweepResults) -> dict[str, str]:
+    """Short labels of the sweep's parameters (``mall.commission_rate``)."""
+    return parameter_labels(results.parameters)
 
 
 def _is_numeric(series: pd.Series) -> bool:
@@ -68,130 +89,241 @@ def _is_numeric(series: pd.Series) -> bool:
 
 
 # --------------------------------------------------------------------------- figures
-def _figure(nrows: int, ncols: int, width: float = 3.8, height: float = 3.0) -> tuple[Any, Any]:
+#: How each per-run statistic reads in labels.
+_STAT_WORDS = {"final": "on the last day", "mean": "mean over the run"}
+
+
+def _figure(
+    nrows: int,
+    ncols: int,
+    width: float = 3.8,
+    height: float = 3.0,
+    sharey: Any = False,
+    sharex: Any = False,
+) -> tuple[Figure, Any]:
     # A bare Figure (no pyplot): no GUI backend, no global state, safe in any process.
-    fig = Figure(figsize=(max(ncols * width, 4.5), nrows * height), layout="constrained")
-    return fig, fig.subplots(nrows, ncols, squeeze=False)
+    fig = Figure(figsize=(max(ncols * width, 4.5) + 1.6, nrows * height + 0.6))
+    return fig, fig.subplots(nrows, ncols, squeeze=False, sharey=sharey, sharex=sharex)
 
 
-def _save(fig: Any, path: Path) -> Path:
-    return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+def _caption(fig: Figure, text: str) -> None:
+    """A caption under the figure (what points, lines and bands are)."""
+    fig.supxlabel(text, fontsize="small", color="0.35", wrap=True)
 
 
-def _outcome_figure(results: SweepResults, output: str, path: Path) -> Path:
+def _save(fig: Figure, path: Path) -> Path:
+    return atomic_write(path, png_writer(fig))
+
+
+def _has_data(values: pd.Series) -> bool:
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    return bool(np.any(np.isfinite(numbers) & (numbers != 0)))
+
+
+def _nothing_to_draw(ax: Axes, text: str) -> None:
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, wrap=True)
+
+
+def _ylabel(output: str, stat: str) -> str:
+    unit = metric_unit(output)
+    return f"{metric_label(output, unit=False)}\n{_STAT_WORDS[stat]}" + (
+        f" ({unit})" if unit else ""
+    )
+
+
+def outcome_caption(results: SweepResults) -> str:
+    """What the points, lines and bands of ``outcomes_<output>.png`` are."""
+    reps = results.replications
+    if results.design != "grid":
+        if reps == 1:
+            return "Each point is one design point (one run)."
+        return (
+            f"Each point is one design point: the mean of its {reps} replications; "
+            "bars span the lowest to the highest replication."
+        )
     params = results.parameters
+    coloured = len(params) == 2 and all(results.runs[p].nunique() <= 8 for p in params)
+    pooled = len(params) >= 3 or (len(params) == 2 and not coloured)
+    if reps == 1 and not pooled:
+        return "One run per design point: lines join the runs, no band." + (
+            " Colours: the other parameter's levels." if coloured else ""
+        )
+    over = f"the {reps} replications" if reps > 1 else "the runs"
+    if pooled:
+        over += " and the other parameters' levels"
+    return f"Lines: mean over {over}; bands: the middle 90% of them (5th to 95th percentile)." + (
+        " Colours: the other parameter's levels." if coloured else ""
+    )
+
+
+def outcome_figure(results: SweepResults, output: str) -> Figure:
+    """``output`` (rows: last day, mean over the run) against each parameter (columns).
+
+    Args:
+        results: A loaded sweep with at least one done run.
+        output: One of the sweep's outputs.
+    """
+    params = results.parameters
+    names = _names(results)
     data = results.outcomes[results.outcomes["output"] == output]
-    fig, axes = _figure(len(STATS), len(params))
-    unit = _unit(output)[0]
-    for i, stat in enumerate(STATS):
-        sub = data[data["stat"] == stat]
-        for j, param in enumerate(params):
-            ax = axes[i][j]
-            if sub.empty:
-                ax.set_axis_off()
-                continue
-            if results.design == "grid":
-                hue = None
-                others = [p for p in params if p != param]
-                if len(others) == 1 and sub[others[0]].nunique() <= 8:
-                    hue = _short(others[0])
-                    sub = sub.assign(**{hue: sub[others[0]].astype("str")})
-                if _is_numeric(sub[param]):
-                    sns.lineplot(
-                        sub, x=param, y="value", hue=hue, errorbar=_BAND, marker="o", ax=ax
-                    )
+    with figure_style():
+        fig, axes = _figure(len(STATS), len(params), sharey="row")
+        for i, stat in enumerate(STATS):
+            sub = data[data["stat"] == stat]
+            for j, param in enumerate(params):
+                ax = axes[i][j]
+                if not _has_data(sub["value"]):
+                    _nothing_to_draw(ax, f"zero in every run ({_STAT_WORDS[stat]})")
+                    continue
+                if results.design == "grid":
+                    _grid_panel(ax, sub, param, params, names)
                 else:
-                    cat = sub.assign(_x=sub[param].astype("str"))
-                    sns.pointplot(
-                        cat,
-                        x="_x",
-                        y="value",
-                        hue=hue,
-                        errorbar=_BAND,
-                        ax=ax,
-                        dodge=0.2 if hue else False,
-                    )
-            else:
-                per_point = sub.groupby("point").agg(
-                    x=(param, "first"),
-                    mean=("value", "mean"),
-                    lo=("value", "min"),
-                    hi=("value", "max"),
-                )
-                x = per_point["x"]
-                if not _is_numeric(x):
-                    labels = sorted(x.astype("str").unique())
-                    x = x.astype("str").map({v: k for k, v in enumerate(labels)})
-                    ax.set_xticks(range(len(labels)), labels)
-                yerr = [per_point["mean"] - per_point["lo"], per_point["hi"] - per_point["mean"]]
-                ax.errorbar(
-                    x, per_point["mean"], yerr=yerr, fmt="o", ms=3, alpha=0.6, elinewidth=0.7
-                )
-            ax.set_xlabel(_short(param))
-            ax.set_ylabel(f"{output} {stat}" + (f" ({unit})" if unit else ""))
-            if ax.get_legend() is not None:
-                ax.legend(
-                    fontsize="small",
-                    title_fontsize="small",
-                    title=ax.get_legend().get_title().get_text(),
-                )
-    fig.suptitle(f"{output}: final value and mean over the run, per parameter")
-    return _save(fig, path)
+                    _sampled_panel(ax, sub, param)
+                ax.set_xlabel(names[param])
+                ax.set_ylabel(_ylabel(output, stat) if j == 0 else "")
+                legend = ax.get_legend()
+                if legend is not None:
+                    title = legend.get_title().get_text()
+                    legend.remove()
+                    if i == 0 and j == len(params) - 1:
+                        legend_outside(ax, title=title)
+        fig.suptitle(f"{metric_label(output)} against the parameters")
+        _caption(fig, outcome_caption(results))
+    return fig
 
 
-def _sobol_figure(indices: pd.DataFrame, output: str, path: Path) -> Path:
+def _grid_panel(
+    ax: Axes, sub: pd.DataFrame, param: str, params: list[str], names: dict[str, str]
+) -> None:
+    hue = None
+    others = [p for p in params if p != param]
+    if len(others) == 1 and sub[others[0]].nunique() <= 8:
+        hue = names[others[0]]
+        sub = sub.assign(**{hue: sub[others[0]].astype("str")})
+    if _is_numeric(sub[param]):
+        sns.lineplot(sub, x=param, y="value", hue=hue, errorbar=_BAND, marker="o", ax=ax)
+    else:
+        cat = sub.assign(_x=sub[param].astype("str"))
+        sns.pointplot(
+            cat, x="_x", y="value", hue=hue, errorbar=_BAND, ax=ax, dodge=0.2 if hue else False
+        )
+
+
+def _sampled_panel(ax: Axes, sub: pd.DataFrame, param: str) -> None:
+    per_point = sub.groupby("point").agg(
+        x=(param, "first"), mean=("value", "mean"), lo=("value", "min"), hi=("value", "max")
+    )
+    x = per_point["x"]
+    if not _is_numeric(x):
+        labels = sorted(x.astype("str").unique())
+        x = x.astype("str").map({v: k for k, v in enumerate(labels)})
+        ax.set_xticks(range(len(labels)), labels)
+    yerr = [per_point["mean"] - per_point["lo"], per_point["hi"] - per_point["mean"]]
+    ax.errorbar(x, per_point["mean"], yerr=yerr, fmt="o", ms=3, alpha=0.6, elinewidth=0.7)
+
+
+SOBOL_CAPTION = (
+    "Bars: Sobol' indices of the per-point mean over replications; whiskers: 95% bootstrap "
+    "confidence intervals (1000 resamples)."
+)
+
+
+def sobol_figure(indices: pd.DataFrame, output: str) -> Figure:
+    """First-order and total Sobol' indices of ``output`` per parameter, with intervals.
+
+    Args:
+        indices: :meth:`ecosim.analysis.SweepResults.sobol`.
+        output: One of the sweep's outputs.
+    """
     data = indices[indices["output"] == output]
-    fig, axes = _figure(1, len(STATS), width=max(3.8, 0.9 * data["parameter"].nunique() + 1.5))
-    for j, stat in enumerate(STATS):
-        ax = axes[0][j]
-        sub = data[data["stat"] == stat].reset_index(drop=True)
-        xs = range(len(sub))
-        ax.bar(
-            [x - 0.2 for x in xs],
-            sub["S1"],
-            width=0.4,
-            yerr=sub["S1_conf"],
-            capsize=3,
-            label="first order (S1)",
+    with figure_style():
+        fig, axes = _figure(
+            1, len(STATS), width=max(3.8, 0.9 * data["parameter"].nunique() + 1.5), sharey=True
         )
-        ax.bar(
-            [x + 0.2 for x in xs],
-            sub["ST"],
-            width=0.4,
-            yerr=sub["ST_conf"],
-            capsize=3,
-            label="total (ST)",
-        )
-        ax.set_xticks(list(xs), [_short(p) for p in sub["parameter"]], rotation=30, ha="right")
-        ax.axhline(0, color="0.5", lw=0.8)
-        ax.set_title(f"{output} ({stat})")
-        ax.set_ylabel("Sobol' index")
-        ax.legend(fontsize="small")
-    return _save(fig, path)
+        for j, stat in enumerate(STATS):
+            ax = axes[0][j]
+            sub = data[data["stat"] == stat].reset_index(drop=True)
+            xs = range(len(sub))
+            for shift, column, label in (
+                (-0.2, "S1", "first order (S1)"),
+                (0.2, "ST", "total (ST)"),
+            ):
+                ax.bar(
+                    [x + shift for x in xs],
+                    sub[column],
+                    width=0.4,
+                    yerr=sub[f"{column}_conf"],
+                    capsize=3,
+                    label=label,
+                )
+            names = parameter_labels(sub["parameter"])
+            ax.set_xticks(list(xs), [names[p] for p in sub["parameter"]], rotation=30, ha="right")
+            ax.axhline(0, color="0.5", lw=0.8)
+            ax.set_title(_STAT_WORDS[stat].capitalize())
+            ax.set_ylabel("Sobol' index" if j == 0 else "")
+        legend_outside(axes[0][-1])
+        fig.suptitle(f"Sensitivity of {metric_label(output, unit=False)} to the parameters")
+        _caption(fig, SOBOL_CAPTION)
+    return fig
 
 
 def _point_label(results: SweepResults, point: int) -> str:
     row = results.runs.loc[results.runs["point"] == point].iloc[0]
-    return ", ".join(f"{_short(p)}={_fmt(row[p])}" for p in results.parameters)
+    names = _names(results)
+    return ", ".join(f"{names[p]}={_fmt(row[p])}" for p in results.parameters)
 
 
-def _timeseries_figure(results: SweepResults, path: Path) -> Path | None:
+def timeseries_caption(results: SweepResults) -> str:
+    """What the lines and bands of ``timeseries.png`` are."""
+    smoothing = f"{SMOOTHING_DAYS}-day rolling means"
+    if results.replications == 1:
+        return f"Lines: {smoothing}, one run per design point."
+    return (
+        f"Lines: mean over {results.replications} replications of {smoothing}; bands: the "
+        "middle 90% of the replications (5th to 95th percentile)."
+    )
+
+
+def timeseries_figure(results: SweepResults) -> Figure | None:
+    """Each output over time, one colour per design point (None: no done run).
+
+    Args:
+        results: A loaded sweep.
+    """
     series = results.timeseries()
     if series.empty:
         return None
-    series = series.assign(point_label=series["point"].map(lambda p: _point_label(results, int(p))))
-    fig, axes = _figure(len(results.outputs), 1, width=8.0, height=2.8)
-    for i, output in enumerate(results.outputs):
-        ax = axes[i][0]
-        sub = series[series["metric"] == output]
-        sns.lineplot(
-            sub, x="day", y="value", hue="point_label", errorbar=_BAND, ax=ax, legend=i == 0
-        )
-        unit = _unit(output)[0]
-        ax.set_ylabel(output + (f" ({unit})" if unit else ""))
-        if i == 0 and ax.get_legend() is not None:
-            ax.legend(fontsize="x-small", title="design point", title_fontsize="x-small")
-    return _save(fig, path)
+    series = series.sort_values(["run_id", "metric", "day"])
+    series["value"] = series.groupby(["run_id", "metric"])["value"].transform(smooth)
+    labels = {int(p): _point_label(results, int(p)) for p in series["point"].unique()}
+    series = series.assign(point_label=series["point"].map(lambda p: labels[int(p)]))
+    handles: list[Any] = []
+    names: list[str] = []
+    with figure_style():
+        fig, axes = _figure(len(results.outputs), 1, width=9.5, height=2.4, sharex=True)
+        for i, output in enumerate(results.outputs):
+            ax = axes[i][0]
+            sub = series[series["metric"] == output]
+            if not _has_data(sub["value"]):
+                _nothing_to_draw(ax, f"{metric_label(output)}: zero in every run")
+                continue
+            sns.lineplot(sub, x="day", y="value", hue="point_label", errorbar=_BAND, ax=ax)
+            ax.set_ylabel(wrap_label(metric_label(output)))
+            ax.set_xlabel("Day")
+            if zero_based(output):
+                start_at_zero(ax)
+            if not handles:
+                handles, names = ax.get_legend_handles_labels()
+            legend = ax.get_legend()
+            if legend is not None:
+                legend.remove()
+            ax.margins(x=0)
+        fig.suptitle("Outputs over time per design point")
+        if handles:  # one legend for every panel, right of them
+            fig.legend(handles, names, title="Design point", loc="outside right upper")
+        _caption(fig, timeseries_caption(results))
+    return fig
 
 
 # --------------------------------------------------------------------------- markdown
@@ -208,32 +340,37 @@ def _parameter_rows(manifest: dict[str, Any]) -> list[list[Any]]:
 
 
 def _outcome_section(results: SweepResults, summary: pd.DataFrame, output: str) -> list[str]:
-    unit, meaning = _unit(output)
-    lines = [f"### `{output}`" + (f" ({unit})" if unit else ""), ""]
+    meaning = METRICS.get(output, ("", ""))[1]
+    lines = [f"### {metric_label(output)}: `{output}`", ""]
     if meaning:
         lines += [meaning.capitalize() + ".", ""]
     sub = summary[summary["output"] == output]
     if results.design == "grid":
-        wide = sub.pivot_table(index="point", columns="stat", values=["mean", "sd", "n"])
+        # Indexed lookups, not a pivot: with one replication every sd is NaN, and a pivot
+        # table drops all-NaN columns.
+        stats = sub.set_index(["point", "stat"])
+        points = sub.drop_duplicates("point").set_index("point")
+        names = _names(results)
         header = [
             "point",
-            *[_short(p) for p in results.parameters],
+            *[names[p] for p in results.parameters],
             "n",
             "final: mean ± sd",
             "mean over run: mean ± sd",
         ]
+        if results.replications == 1:
+            header[-2:] = ["final", "mean over run"]
         rows = []
-        points = sub.drop_duplicates("point").set_index("point")
-        for point in wide.index[:_MAX_TABLE_ROWS]:
+        for point in points.index[:_MAX_TABLE_ROWS]:
             cells = [point, *[points.loc[point, p] for p in results.parameters]]
-            cells.append(int(wide.loc[point, ("n", "final")]))
+            cells.append(int(stats.loc[(point, STATS[0]), "n"]))
             for stat in STATS:
-                mean, sd = wide.loc[point, ("mean", stat)], wide.loc[point, ("sd", stat)]
-                cells.append(f"{_fmt(mean)} ± {_fmt(sd)}")
+                row = stats.loc[(point, stat)]
+                cells.append(format_estimate(float(row["mean"]), float(row["sd"])))
             rows.append(cells)
         lines.append(_table(header, rows))
-        if len(wide) > _MAX_TABLE_ROWS:
-            lines += ["", f"({len(wide) - _MAX_TABLE_ROWS} more points in `runs.parquet`.)"]
+        if len(points) > _MAX_TABLE_ROWS:
+            lines += ["", f"({len(points) - _MAX_TABLE_ROWS} more points in `runs.parquet`.)"]
     else:
         data = results.outcomes[results.outcomes["output"] == output]
         rows = []
@@ -243,7 +380,13 @@ def _outcome_section(results: SweepResults, summary: pd.DataFrame, output: str) 
                 [stat, len(v), v.mean(), v.std(), v.quantile(0.05), v.median(), v.quantile(0.95)]
             )
         lines.append(_table(["statistic", "runs", "mean", "sd", "q05", "median", "q95"], rows))
-    lines += ["", f"![{output} against the parameters](outcomes_{output}.png)", ""]
+    lines += [
+        "",
+        f"![{metric_label(output)} against the parameters](outcomes_{output}.png)",
+        "",
+        outcome_caption(results),
+        "",
+    ]
     return lines
 
 
@@ -334,7 +477,7 @@ def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Pa
     if counts["done"]:
         summary = results.point_summary()
         for output in results.outputs:
-            _outcome_figure(results, output, out / f"outcomes_{output}.png")
+            _save(outcome_figure(results, output), out / f"outcomes_{output}.png")
             lines += _outcome_section(results, summary, output)
     else:
         lines += ["No run is done yet.", ""]
@@ -353,23 +496,28 @@ def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Pa
                 f"`{r.output}`",
                 r.stat,
                 f"`{r.parameter}`",
-                f"{_fmt(r.S1)} ± {_fmt(r.S1_conf)}",
-                f"{_fmt(r.ST)} ± {_fmt(r.ST_conf)}",
+                format_estimate(float(r.S1), float(r.S1_conf)),  # type: ignore[arg-type]
+                format_estimate(float(r.ST), float(r.ST_conf)),  # type: ignore[arg-type]
             ]
             for r in indices.itertuples(index=False)
         ]
         lines += [_table(["output", "statistic", "parameter", "S1", "ST"], rows), ""]
         for output in results.outputs:
-            _sobol_figure(indices, output, out / f"sobol_{output}.png")
-            lines += [f"![Sobol' indices of {output}](sobol_{output}.png)", ""]
+            _save(sobol_figure(indices, output), out / f"sobol_{output}.png")
+            lines += [f"![Sobol' indices of {output}](sobol_{output}.png)", "", SOBOL_CAPTION, ""]
 
-    if (
-        results.design == "grid"
-        and counts["done"]
-        and results.n_points <= _MAX_TIMESERIES_POINTS
-        and _timeseries_figure(results, out / "timeseries.png") is not None
-    ):
-        lines += ["## Over time", "", "![outputs over time per design point](timeseries.png)", ""]
+    if results.design == "grid" and counts["done"] and results.n_points <= _MAX_TIMESERIES_POINTS:
+        figure = timeseries_figure(results)
+        if figure is not None:
+            _save(figure, out / "timeseries.png")
+            lines += [
+                "## Over time",
+                "",
+                "![outputs over time per design point](timeseries.png)",
+                "",
+                timeseries_caption(results),
+                "",
+            ]
 
     lines += _failure_section(results)
     return write_text(out / "report.md", "\n".join(lines).rstrip() + "\n")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from ecosim.config import EcosimConfig
@@ -11,7 +13,10 @@ __all__ = ["run_simulation"]
 
 
 def run_simulation(
-    config: EcosimConfig, steps: int | None = None, seed: int | None = None
+    config: EcosimConfig,
+    steps: int | None = None,
+    seed: int | None = None,
+    output_dir: str | Path | None = None,
 ) -> pd.DataFrame:
     """Build a model, run it and return its daily metrics.
 
@@ -19,10 +24,17 @@ def run_simulation(
         config: validated configuration.
         steps: days to simulate (``config.steps`` when None).
         seed: seed of the model's generator (``config.seed`` when None).
+        output_dir: folder for the run's panels and event logs (``config.outputs``,
+            docs/outputs.md); None writes none.
 
     Returns:
         One row per day, indexed by ``day`` (1, 2, ...), one float column per metric.
     """
-    model = EcosystemModel(config, rng=seed)
-    model.run(steps)
+    model = EcosystemModel(config, rng=seed, output_dir=output_dir)
+    try:
+        model.run(steps)
+        model.finish_outputs()
+    except BaseException:
+        model.state.record.abort()
+        raise
     return model.timeseries()

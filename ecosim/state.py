@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecosim.recorder import Recorder
+
 if TYPE_CHECKING:
     from ecosim.actors.tables import (
         ConsumerTable,
@@ -177,3 +179,5 @@ class State:
     production_hist: np.ndarray = field(init=False)  # units started for stores (ring)
     metrics: dict[str, float] = field(default_factory=dict)  # the last day's metrics
     last_negotiation: dict[str, np.ndarray] = field(default_factory=dict)  # latest contracts
+    # agent-level panels and event logs (docs/outputs.md); records nothing by default
+    record: Recorder = field(default_factory=Recorder)

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FIXED_POINT_ITERATIONS", "SteadyState", "platform_shares", "steady_state"]
 
-FIXED_POINT_ITERATIONS = 60  # iterations of the free-entry fixed point (it converges in ~10)
+# Technical: iterations of the free-entry fixed point (it converges in ~10).
+FIXED_POINT_ITERATIONS = 60
 
 
 @dataclass(frozen=True)

@@ -122,3 +122,22 @@ def test_targets_are_judged_from_the_medians():
 def test_scaled_merchants_follow_the_baseline_ratio():
     assert [B.scaled_merchants(n) for n in B.LADDER] == [200, 2_000, 20_000]
     assert B.scaled_merchants(100) == 10
+
+
+def test_bench_panels_report_structure(capsys):
+    tiny = ["--consumers", "300", "--merchants", "10", "--days", "8", "--repeat", "1"]
+    code = main(["bench", "--panels", *tiny, "--json"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    (res,) = report["panels"]
+    assert res["off"]["scale"] == res["all"]["scale"]
+    assert res["ratio"] == pytest.approx(
+        res["all"]["wall_s"]["median"] / res["off"]["wall_s"]["median"]
+    )
+    sizes = {k for k in res["all"] if k.startswith("bytes_")}
+    # every panel and log is written, and nothing when nothing is recorded
+    assert len(sizes) == 1 + 5 + 8 and res["all"]["bytes_total"]["median"] > 0
+    assert not any(k.startswith("bytes_") for k in res["off"])
+    (target,) = report["targets"]
+    assert target["name"] == "panels_ratio" and target["value"] is None  # needs 10^5
+    assert "panels_ratio" in B.format_panels_report(report)

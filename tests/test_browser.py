@@ -1,9 +1,12 @@
 """End-to-end test of ``ecosim serve`` in a real browser (Debian's chromium via Playwright).
 
-The server runs as a subprocess on a free loopback port; the test loads the page, moves a rule
-slider, clicks Step several times and checks that the shown day and a plotted metric changed,
-then saves a screenshot. Without chromium the test is skipped, except under CI (``CI`` set),
-where a missing browser is a failure: .ci/run installs it.
+The server runs as a subprocess on a free loopback port; the test loads the page, checks that
+every slider shows its value, moves a rule slider, clicks Step several times and checks that
+the shown day and a plotted metric changed, that the rule change is marked on the time series
+and the dashed series has a dashed legend swatch, downloads the time series (CSV) and a chart
+(PNG), then plays, pauses, resets and saves a screenshot. Without chromium the test is
+skipped, except under CI (``CI`` set), where a missing browser is a failure: .ci/run
+installs it.
 """
 
 from __future__ import annotations
@@ -138,11 +141,29 @@ def test_served_page_steps_and_steers_the_model(server: str, chromium: str, tmp_
                 page.keyboard.press("ArrowRight")  # one step is 0.5 percentage points
             expect(slider).to_contain_text(moved, timeout=20_000)
 
+            # SolaraViz's own sliders show their values too (on their thumbs).
+            households = page.locator(".v-slider").filter(has_text="Households")
+            expect(households.locator(".v-slider-thumb__label")).to_be_visible()
+            expect(households.locator(".v-slider-thumb__label")).to_have_text("500")
+            interval = page.locator(".v-slider").filter(has_text="Play Interval")
+            expect(interval.locator(".v-slider-thumb__label")).to_have_text(re.compile(r"\d+"))
+
             step = page.get_by_role("button", name="Step")
             step.click()
             expect(day).to_have_text("Day 1", timeout=30_000)
             chart = page.locator(".vega-embed").filter(has_text="GMV and take rate")
             expect(chart.locator("g.mark-line path").first).to_be_attached(timeout=30_000)
+            # Day 1 is legible: a point per day while the run is short.
+            expect(chart.locator("g.mark-symbol path").first).to_be_attached(timeout=30_000)
+            # The commission change applies from day 1: a rule-change line on every series.
+            for title in ("GMV and take rate", "Employment by sector"):
+                marks = page.locator(".vega-embed").filter(has_text=title)
+                expect(marks.locator("g.mark-rule.role-mark line")).to_have_count(1)
+            # The dashed series (take rate, right axis) has a dashed legend swatch.
+            swatches = chart.locator("g.role-legend-symbol path")
+            dashes = [swatches.nth(i).get_attribute("stroke-dasharray") or ""
+                      for i in range(swatches.count())]  # fmt: skip
+            assert sorted(dashes) == ["1,0", "5,3"], dashes  # GMV solid, take rate dashed
             page.wait_for_timeout(500)  # Vega redraws 100 ms after a new spec arrives
             before = _gmv_line(page)
 
@@ -162,6 +183,21 @@ def test_served_page_steps_and_steers_the_model(server: str, chromium: str, tmp_
             assert after != before, "the GMV line did not change after three more days"
             # The slider kept its value through the steps (the rule is the model's now).
             expect(slider).to_contain_text(moved)
+
+            # Downloads: the run's time series as CSV, and a chart as PNG from its menu.
+            with page.expect_download(timeout=30_000) as csv_download:
+                page.get_by_role("button", name="Time series (CSV)").click()
+            csv = Path(csv_download.value.path()).read_text().splitlines()
+            assert csv_download.value.suggested_filename == "ecosim-timeseries.csv"
+            assert csv[0].startswith("day,date,gmv,") and len(csv) == 1 + 4
+            assert [line.split(",")[0] for line in csv[1:]] == ["1", "2", "3", "4"]
+            chart.locator("details summary").click()
+            with page.expect_download(timeout=30_000) as png_download:
+                chart.get_by_text("Save as PNG").click()
+            assert png_download.value.suggested_filename == "ecosim-gmv-and-take-rate.png"
+            png = Path(png_download.value.path()).read_bytes()
+            assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
+            page.keyboard.press("Escape")
 
             # Play runs days on its own until Pause; Reset starts a new run at day 0.
             page.get_by_role("button", name="▶").click()

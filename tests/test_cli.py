@@ -99,6 +99,30 @@ def test_params_lists_every_parameter_with_units():
     assert all(p["description"] for p in params.values())
 
 
+@pytest.mark.parametrize("width", [80, 120])
+def test_params_table_fits_the_terminal_with_bounds_and_rounded_values(width):
+    env = {**os.environ, "COLUMNS": str(width)}
+    res = subprocess.run(
+        [sys.executable, "-m", "ecosim", "params"], capture_output=True, text=True, env=env
+    )
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width
+    header = next(line for line in lines if line.strip().startswith("key"))
+    assert header.split()[-1] == "bounds"
+    # Every key is shown whole, on a line of its own start, with its value and bounds.
+    row = next(line for line in lines if line.split()[:1] == ["categories.1.consumption_rate"])
+    assert row.split()[1] == "0.01667"
+    commission = next(
+        line for line in lines if line.split()[:1] == ["platforms.0.mall.commission_rate"]
+    )
+    assert "[0, 0.9]" in commission
+    assert "0.016666" not in res.stdout and "0.06666666" not in res.stdout
+    # Each description is there, wrapped but not cut (words run on in its column).
+    text = " ".join(res.stdout.split())
+    assert "Commission on each sale." in text
+
+
 # --------------------------------------------------------------------------- bad numbers
 def _refused(res, *words):
     """Exit status 2, a message naming every word, and no traceback."""

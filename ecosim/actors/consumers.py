@@ -10,7 +10,6 @@ from ecosim.actors.table import RowAgent
 from ecosim.actors.tables import UNEMPLOYED, ConsumerTable
 from ecosim.dates import consumable_multiplier, durable_multiplier
 from ecosim.demand import (
-    SATURATION,
     choose,
     listing_values,
     logit_scale,
@@ -42,7 +41,8 @@ def create_consumers(state: State) -> ConsumerTable:
     table.price_sensitivity[:] = rng.lognormal(-0.5 * sd * sd, sd, n)
     table.trust[:] = cfg.initial_trust
     base_wage = state.config.labour.wage
-    table.base_income[:] = base_wage * rng.lognormal(-0.125, 0.5, n)
+    income_sd = cfg.income_sd
+    table.base_income[:] = base_wage * rng.lognormal(-0.5 * income_sd * income_sd, income_sd, n)
     # Single-homers pick a platform by its initial share; the rest shop everywhere.
     shares = np.array([p.initial_share for p in state.config.platforms], dtype=float)
     shares = shares / shares.sum() if shares.sum() > 0 else np.full(len(shares), 1 / len(shares))
@@ -91,7 +91,7 @@ class Consumer(RowAgent):
         device threshold if a switched-on device is linked to an open store, which then
         reorders it) and no order for it is on its way; durable needs arrive as Poisson
         events at the category's rate times relative income to the ``elasticity``, capped at
-        ``SATURATION`` times the mean income. On a festival day (``ecosim.dates``) durable
+        ``income_saturation`` times the mean income. On a festival day (``ecosim.dates``) durable
         rates are multiplied by the festival's ``m`` and each consumable adds a Poisson number
         of units bought ahead, ``m_c - 1`` days of consumption on average. Each need is
         appended to ``model.needs_found`` as ``(household, category, consumable slot or -1,
@@ -116,7 +116,7 @@ class Consumer(RowAgent):
             for k, c in enumerate(model.consumables):
                 for _ in range(int(model.rng.poisson(cons.rate[i, k] * extra_days))):
                     found.append((i, c, k, -1))
-        relative = min(float(cons.income[i]) / model.mean_base_income, SATURATION)
+        relative = min(float(cons.income[i]) / model.mean_base_income, cfg.income_saturation)
         weight = relative**cfg.income_spending_elasticity
         weight *= durable_multiplier(model.config.calendar, model.date)
         for c in model.durables:

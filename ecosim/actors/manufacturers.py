@@ -27,13 +27,14 @@ def create_manufacturers(state: State) -> ManufacturerTable:
     table.unit_cost[:] = cost * rng.lognormal(0.0, cfg.cost_sd, table.n)
     qm = np.array([cats[c].quality_mean for c in table.category])
     qs = np.array([cats[c].quality_sd for c in table.category])
-    table.quality[:] = np.clip(qm + qs * rng.standard_normal(table.n), 0.05, 1.0)
+    table.quality[:] = np.clip(qm + qs * rng.standard_normal(table.n), cfg.min_quality, 1.0)
     table.wholesale_markup[:] = cfg.initial_wholesale_markup
-    demand = state.expected_daily_units[table.category] * 1.5  # offline + online, per firm
+    # offline + online, per firm
+    demand = state.expected_daily_units[table.category] * cfg.capacity_demand_factor
     table.capacity[:] = cfg.capacity_days * demand / k
     table.data_service[:] = rng.random(table.n) < cfg.data_service_uptake
     # Brand strength sets device makers' market shares (docs/model.md, IoT reordering).
-    table.brand[:] = rng.lognormal(0.0, 1.0, table.n)
+    table.brand[:] = rng.lognormal(0.0, cfg.brand_sd, table.n)
     return table
 
 

@@ -14,11 +14,15 @@ if TYPE_CHECKING:
 
 __all__ = ["Merchant", "add_merchants", "cheap_version_factor", "cost_factor"]
 
+# Technical: range of the uniform key that assigns a store to a query niche (its value modulo
+# the number of niches); any range far above the number of niches gives the same niches.
+NICHE_KEYS = 2**31
+
 
 def cheap_version_factor(state: State) -> float:
     """Cost of the worse goods opportunists sell, as a share of the real thing's cost."""
     cfg = state.config.merchants
-    return max(1 - cfg.cost_saving_per_quality * cfg.quality_gap, 0.1)
+    return max(1 - cfg.cost_saving_per_quality * cfg.quality_gap, cfg.min_cost_factor)
 
 
 def cost_factor(state: State, rows: np.ndarray) -> np.ndarray:
@@ -67,9 +71,9 @@ def add_merchants(
     )
     q_mean = np.array([cats[c].quality_mean for c in category])
     q_sd = np.array([cats[c].quality_sd for c in category])
-    quality = np.clip(q_mean + q_sd * rng.standard_normal(n), 0.05, 1.0)
+    quality = np.clip(q_mean + q_sd * rng.standard_normal(n), cfg.min_quality, 1.0)
     relevance = rng.standard_normal(n)
-    niche = rng.integers(0, 2**31, n)
+    niche = rng.integers(0, NICHE_KEYS, n)
     if flagship_of is None:
         supplier = state.manufacturers.pick_supplier(category, rng)
     else:
@@ -85,7 +89,7 @@ def add_merchants(
     true_quality = np.where(opportunistic, np.maximum(quality - cfg.quality_gap, 0.0), quality)
     if price is None:
         price = wholesale * (1 + cfg.initial_markup)
-    courier = state.couriers.cheapest(rng, n)
+    courier = state.couriers.cheapest(rng, n, state.config.logistics.courier_choice_scale)
     listed = np.zeros((n, len(state.config.platforms)), dtype=bool)
     listed[np.arange(n), platform] = True
     # orders a day a new store expects: its share of the category's expected online demand
@@ -130,6 +134,7 @@ def add_merchants(
             if idx.size and amount > 0:
                 state.ledger.pay("merchants", idx, "escrow", p, np.full(idx.size, amount))
                 state.merchants.deposit[idx] = amount
+    state.record.entries(state.day, rows, state.merchants, flagship_of is not None)
     return rows
 
 

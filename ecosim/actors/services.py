@@ -16,13 +16,15 @@ __all__ = ["ServiceProvider", "create_providers"]
 
 
 def create_providers(state: State) -> ServiceTable:
-    """``providers_per_type`` providers of each type, prices spread +-10% around the config."""
+    """``providers_per_type`` providers of each type, prices spread +-``price_spread`` around
+    the config's."""
     cfg = state.config.services
     k = cfg.providers_per_type
     table = ServiceTable(k * len(SERVICE_TYPES))
     table.kind[:] = np.repeat(np.arange(len(SERVICE_TYPES)), k)
     base = np.array([getattr(cfg, f"{t}_price") for t in SERVICE_TYPES])
-    table.price[:] = base[table.kind] * state.rng.uniform(0.9, 1.1, table.n)
+    low, high = 1 - cfg.price_spread, 1 + cfg.price_spread
+    table.price[:] = base[table.kind] * state.rng.uniform(low, high, table.n)
     return table
 
 

@@ -59,7 +59,7 @@ class ConsumerTable(Table):
         super().__init__(n)
         self.add_column("region", dtype=np.int32)
         self.add_column("price_sensitivity", fill=1.0)  # multiplier of 1/mu, mean 1
-        self.add_column("trust", fill=0.8)  # probability an online seller is honest
+        self.add_column("trust")  # probability an online seller is honest (initial_trust)
         self.add_column("last_online_day", dtype=np.int32, fill=-(2**30))  # last parcel due
         self.add_column("home", dtype=np.int32, fill=-1)  # platform index; -1 multi-homing
         self.add_column("base_income", fill=0.0)  # RMB/day when employed at the mean wage
@@ -172,9 +172,10 @@ class LogisticsTable(Table):
         """Parcels each firm can carry in a day at normal speed."""
         return self.staff * parcels_per_courier_day
 
-    def cheapest(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """Couriers chosen by ``n`` merchants: logit in price (1 RMB scale), cheaper more often."""
-        weights = np.exp(-(self.price - self.price.min()))
+    def cheapest(self, rng: np.random.Generator, n: int, scale: float) -> np.ndarray:
+        """Couriers chosen by ``n`` merchants: logit in price with scale ``scale`` (RMB),
+        cheaper more often."""
+        weights = np.exp(-(self.price - self.price.min()) / scale)
         return rng.choice(self.n, size=n, p=weights / weights.sum())
 
 

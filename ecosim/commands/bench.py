@@ -12,7 +12,16 @@ import argparse
 import json
 import sys
 
-from ecosim.bench import LADDER, Scale, bench, default_config, format_report, scaled_merchants
+from ecosim.bench import (
+    LADDER,
+    Scale,
+    bench,
+    bench_panels,
+    default_config,
+    format_panels_report,
+    format_report,
+    scaled_merchants,
+)
 from ecosim.commands import MAX_STEPS, ExitCode, add_set_option, int_option
 from ecosim.config import ConfigError, load_config, validate_value
 
@@ -54,6 +63,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--reference-consumers",
         type=int_option(1),
         help="consumers of the reference comparison (default 10^5, or --consumers if given)",
+    )
+    p.add_argument(
+        "--panels",
+        action="store_true",
+        help="instead: the cost of every panel (daily) and log written to Parquet against "
+        "none, and the files' sizes, at each scale (docs/outputs.md)",
     )
     p.add_argument(
         "--no-merchant-check",
@@ -107,6 +122,18 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(message: str) -> None:
         print(f"bench: {message}", file=sys.stderr, flush=True)
+
+    if args.panels:
+        report = bench_panels(
+            scales,
+            args.repeat,
+            config=config,
+            seed=args.seed,
+            progress=progress,
+            overrides=args.set,
+        )
+        print(json.dumps(report, indent=1) if args.json else format_panels_report(report))
+        return ExitCode.OK
 
     report = bench(
         scales,

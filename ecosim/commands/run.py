@@ -9,10 +9,10 @@ import time
 from typing import Any
 
 from ecosim.commands import MAX_STEPS, ExitCode, add_set_option, check_out_dir, int_option
-from ecosim.config import config_hash, load_config, validate_value
+from ecosim.config import EVENT_NAMES, PANEL_NAMES, config_hash, load_config, validate_value
 from ecosim.io import write_parquet, write_text
 
-__all__ = ["register", "run", "strict_json", "summarize"]
+__all__ = ["name_list", "register", "run", "strict_json", "summarize"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +28,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_set_option(p)
     p.add_argument("--out", default="results/run", help="output folder (default results/run)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    p.add_argument(
+        "--panels",
+        metavar="NAMES",
+        help=f"panels to write, comma-separated, 'all' or 'none' ({', '.join(PANEL_NAMES)}; "
+        "config outputs.panels by default: the weekly store panel)",
+    )
+    p.add_argument(
+        "--events",
+        metavar="NAMES",
+        help=f"event logs to write, comma-separated, 'all' or 'none' ({', '.join(EVENT_NAMES)}; "
+        "config outputs.events by default: none)",
+    )
     p.set_defaults(func=run)
 
 
@@ -59,6 +71,16 @@ def strict_json(value: Any) -> Any:
     return value
 
 
+def name_list(text: str, names: tuple[str, ...]) -> list[str]:
+    """``--panels``/``--events`` text as a list: comma-separated names, ``all`` or ``none``."""
+    text = text.strip()
+    if text == "all":
+        return list(names)
+    if text in ("none", ""):
+        return []
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate everything first, simulate, then write the outputs (each file atomically)."""
     config = load_config(args.config, args.set)  # ConfigError -> exit 2, nothing written
@@ -66,6 +88,13 @@ def run(args: argparse.Namespace) -> int:
     for option, key in (("--steps", "steps"), ("--seed", "seed")):
         if getattr(args, key) is not None:
             validate_value(config, key, getattr(args, key), option)
+    for option, key, text, names in (
+        ("--panels", "panels", args.panels, PANEL_NAMES),
+        ("--events", "events", args.events, EVENT_NAMES),
+    ):
+        if text is not None:
+            chosen = validate_value(config, f"outputs.{key}", name_list(text, names), option)
+            setattr(config.outputs, key, chosen)
     out = check_out_dir(args.out)  # a file in the way is refused now, not after simulating
     # The model, rich and numpy are imported only now: a refused command stays fast.
     from rich.console import Console
@@ -78,9 +107,15 @@ def run(args: argparse.Namespace) -> int:
     seed = config.seed if args.seed is None else args.seed
     console = Console(width=max(Console().width, 110))  # metric names uncut in pipes and CI
     started = time.perf_counter()
-    model = EcosystemModel(config, rng=seed)
-    with console.status(f"simulating {steps} days ..."):
-        model.run(steps)
+    # Panels and logs are written to temporary files as the run goes, renamed at the end.
+    model = EcosystemModel(config, rng=seed, output_dir=out)
+    try:
+        with console.status(f"simulating {steps} days ..."):
+            model.run(steps)
+        record_files = model.finish_outputs()
+    except BaseException:
+        model.state.record.abort()
+        raise
     elapsed = time.perf_counter() - started
     frame = model.timeseries()
     summary = summarize(frame)
@@ -123,6 +158,6 @@ def run(args: argparse.Namespace) -> int:
     console.print(table)
     console.print(
         f"simulated in {elapsed:.2f} s; wrote {out}/timeseries.parquet, "
-        f"{out}/summary.json and {len(figures)} figures"
+        f"{out}/summary.json, {len(record_files)} panels and logs and {len(figures)} figures"
     )
     return ExitCode.OK

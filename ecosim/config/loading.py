@@ -324,6 +324,10 @@ def load_config(
 
 
 def config_hash(config: EcosimConfig) -> str:
-    """Stable short hash of a config's content (hex)."""
-    blob = json.dumps(config.model_dump(mode="json"), sort_keys=True).encode()
+    """Stable short hash of what a config makes a run do (hex).
+
+    The ``outputs`` section is left out: which panels and logs are written never changes the
+    run, so runs that differ only there share a hash.
+    """
+    blob = json.dumps(config.model_dump(mode="json", exclude={"outputs"}), sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:16]

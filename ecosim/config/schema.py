@@ -16,17 +16,21 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from ecosim.config.walk import field_extra, get_dotted, schema_field
 
 __all__ = [
+    "EVENT_NAMES",
     "NAME_PATTERN",
+    "PANEL_NAMES",
     "BudgetConfig",
     "CalendarConfig",
     "CategoryConfig",
     "ConsumersConfig",
+    "ContractsConfig",
     "EcosimConfig",
     "LabourConfig",
     "LogisticsConfig",
     "ManufacturersConfig",
     "MerchantsConfig",
     "OfflineConfig",
+    "OutputsConfig",
     "P",
     "PlatformConfig",
     "RankingConfig",
@@ -34,6 +38,7 @@ __all__ = [
     "RuleChange",
     "ServicesConfig",
     "TierConfig",
+    "WageLevelsConfig",
     "default_categories",
 ]
 
@@ -394,6 +399,62 @@ class ConsumersConfig(_Section):
         le=3,
         schedulable=True,
     )
+    income_sd: float = P(
+        0.5,
+        "log-sd",
+        "Spread of households' base incomes: labour.wage x LogNormal(-sd^2 / 2, sd), mean one "
+        "(assumption: sigma 0.5 gives a Gini coefficient of 0.28).",
+        ge=0,
+        le=2,
+    )
+    income_saturation: float = P(
+        3.0,
+        "x mean base income",
+        "Relative income above which durable purchases rise no further: a durable need "
+        "arrives at need_rate x min(income / mean base income, this)^income_spending_elasticity "
+        "(assumption). At most 10: durable needs are drawn by thinning from need_rate x "
+        "this^elasticity candidates per household and day, so the work grows with it.",
+        ge=1,
+        le=10,
+        schedulable=True,
+    )
+    prior_ratings: float = P(
+        5.0,
+        "ratings",
+        "Weight, in ratings, a shopper gives its own prior about a listing (its trust times "
+        "the listed quality) against the displayed rating when it forms the quality it "
+        "expects (docs/model.md, section 7.4; assumption: with a handful of ratings the "
+        "rating starts to dominate). Above 0, so that a listing without ratings has a value.",
+        ge=0.1,
+        le=1000,
+        schedulable=True,
+    )
+    rating_noise: float = P(
+        0.1,
+        "quality units",
+        "Standard deviation of a buyer's rating around the true quality it received (assumption).",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    refunded_outcome: float = P(
+        0.5,
+        "0..1",
+        "How a refunded dispute counts in trust, own and public (1: as a good delivery, 0: as "
+        "a fraud). Assumption: halfway, the money came back but the seller cheated.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    click_through: float = P(
+        0.2,
+        "clicks per look",
+        "Expected clicks per shopper who considers a sponsored listing; its store pays the "
+        "slot's price per click for them (docs/model.md, section 7.4). Assumption.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
 
 
 class MerchantsConfig(_Section):
@@ -586,6 +647,70 @@ class MerchantsConfig(_Section):
         le=1e7,
         schedulable=True,
     )
+    min_quality: float = P(
+        0.05,
+        "quality (0..1)",
+        "Lowest listed quality a store's goods are drawn with (the draw from the category's "
+        "quality distribution is clipped to [this, 1]). Assumption.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    min_cost_factor: float = P(
+        0.1,
+        "share of unit cost",
+        "Lowest cost of an opportunist's cheap version as a share of the real goods' cost "
+        "(the factor 1 - cost_saving_per_quality x quality_gap is at least this). Assumption.",
+        ge=0.01,
+        le=1,
+        schedulable=True,
+    )
+    adaptive_step: float = P(
+        0.03,
+        "share of price per review",
+        "Relative price change per review under pricing: adaptive (hill-climbing on profit). "
+        "Assumption.",
+        ge=0,
+        le=0.5,
+        schedulable=True,
+    )
+    exit_review_period: int = P(
+        30,
+        "days",
+        "Days between a store's reviews of whether its losses over exit_window close it "
+        "(staggered across stores; assumption: a monthly look at the accounts).",
+        ge=1,
+        le=365,
+        schedulable=True,
+    )
+    entry_window: int = P(
+        30,
+        "days",
+        "Days of incumbents' profits (at most exit_window) a potential entrant averages to "
+        "judge a market (assumption: a month).",
+        ge=1,
+        le=120,
+        schedulable=True,
+    )
+    max_locked_share: float = P(
+        0.99,
+        "share of orders",
+        "Cap on the share of a store's orders placed by smart devices that its best-response "
+        "price counts as locked in (the margin mu' / ((1 - s)(1 - L)) diverges as L -> 1).",
+        ge=0,
+        le=0.999,
+        schedulable=True,
+    )
+    listing_demand_window: int = P(
+        30,
+        "days",
+        "Days of a market's online orders a store averages to expect a listing's orders when "
+        "it reviews where to list, and an entrant when it picks its platform (assumption: a "
+        "month).",
+        ge=1,
+        le=120,
+        schedulable=True,
+    )
 
 
 class ManufacturersConfig(_Section):
@@ -694,6 +819,82 @@ class ManufacturersConfig(_Section):
         ge=0,
         le=365,
     )
+    min_quality: float = P(
+        0.05,
+        "quality (0..1)",
+        "Lowest quality a manufacturer's goods are drawn with (the draw from the category's "
+        "quality distribution is clipped to [this, 1]). Assumption.",
+        ge=0,
+        le=1,
+    )
+    brand_sd: float = P(
+        1.0,
+        "log-sd",
+        "Spread of brand strength: b_f is drawn LogNormal(0, sd) per manufacturer (see "
+        "brand_concentration). Assumption.",
+        ge=0,
+        le=3,
+    )
+    capacity_demand_factor: float = P(
+        1.5,
+        "x expected daily units",
+        "Daily demand a manufacturer sizes its capacity on, as a multiple of its share of the "
+        "households' expected daily units of its category (capacity = capacity_days x this x "
+        "expected units / per_category). Assumption: headroom over the mean need.",
+        ge=0.01,
+        le=100,
+    )
+
+
+class ContractsConfig(_Section):
+    """Outside options of wholesale bargaining (docs/model.md, section 7.11)."""
+
+    switch_keep: float = P(
+        0.8,
+        "share",
+        "Share of the profit with another manufacturer's average offer that a store keeps "
+        "if it switches supplier (its disagreement payoff; the rest is lost to the switch). "
+        "Assumption.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    redirect_share: float = P(
+        0.5,
+        "share",
+        "Share of a lost partner's volume a manufacturer re-places with its other partners "
+        "(scaled by o / (o + 1), o its other partners). Assumption.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    direct_reach: float = P(
+        0.3,
+        "share",
+        "Share of a lost partner's volume a manufacturer's own flagship store wins back "
+        "(seed 003 @58920: own channels give suppliers bargaining power). Assumption.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    min_units: float = P(
+        0.05,
+        "units/day",
+        "Thinnest demand at which a store's demand is linearised for bargaining (its orders "
+        "EMA counts as at least this). Above 0, so that the slope is finite.",
+        ge=0.001,
+        le=1000,
+        schedulable=True,
+    )
+    max_market_share: float = P(
+        0.9,
+        "share",
+        "Cap on a store's share of its category's market in the linearised demand slope "
+        "mu / (q (1 - s)). Below 1, so that the slope is finite.",
+        ge=0,
+        le=0.99,
+        schedulable=True,
+    )
 
 
 class TierConfig(_Section):
@@ -747,6 +948,15 @@ class RankingConfig(_Section):
     )
     sponsored_slots: int = P(
         2, "slots", "Top positions sold by GSP auction.", ge=0, le=50, schedulable=True
+    )
+    sales_window: int = P(
+        30,
+        "days",
+        "Days of a listing's unit sales (up to yesterday) in its sales score (assumption: "
+        "a month, as marketplaces show monthly sales).",
+        ge=1,
+        le=120,
+        schedulable=True,
     )
 
 
@@ -877,6 +1087,16 @@ class PlatformConfig(_Section):
         le=1e4,
         schedulable=True,
     )
+    ad_quality_floor: float = P(
+        0.05,
+        "rating (0..1)",
+        "Lowest quality score (displayed rating) a bidder has in the sponsored-slot auction "
+        "(bids are ranked by bid x score; the floor keeps an unrated or badly rated store's "
+        "score positive). Assumption.",
+        ge=0.001,
+        le=1,
+        schedulable=True,
+    )
 
 
 class LogisticsConfig(_Section):
@@ -908,6 +1128,16 @@ class LogisticsConfig(_Section):
     )
     capacity_window: int = P(
         7, "days", "Window of volume used to size the courier force.", ge=1, le=365
+    )
+    courier_choice_scale: float = P(
+        1.0,
+        "RMB/parcel",
+        "Logit scale of a new store's choice of courier by price: a courier is picked with "
+        "chance proportional to exp(-price / scale), so cheaper firms win more stores "
+        "(assumption).",
+        ge=0.01,
+        le=1000,
+        schedulable=True,
     )
 
 
@@ -965,6 +1195,55 @@ class ServicesConfig(_Section):
     decision_interval: int = P(
         30, "days", "Days between merchants' service decisions.", ge=1, le=365, schedulable=True
     )
+    price_spread: float = P(
+        0.1,
+        "share of price",
+        "Providers' prices are drawn uniformly within +- this share around their type's price "
+        "(assumption).",
+        ge=0,
+        le=0.9,
+    )
+
+
+class WageLevelsConfig(_Section):
+    """Each sector's wage relative to labour.wage (docs/model.md, section 7.13)."""
+
+    merchants: float = P(
+        0.9, "x labour.wage", "Store staff (assumption).", ge=0.1, le=10, schedulable=True
+    )
+    manufacturers: float = P(
+        1.0, "x labour.wage", "Factory workers (assumption).", ge=0.1, le=10, schedulable=True
+    )
+    logistics: float = P(
+        0.95, "x labour.wage", "Couriers (assumption).", ge=0.1, le=10, schedulable=True
+    )
+    services: float = P(
+        1.1,
+        "x labour.wage",
+        "Service providers' staff (assumption).",
+        ge=0.1,
+        le=10,
+        schedulable=True,
+    )
+    platform: float = P(
+        1.6,
+        "x labour.wage",
+        "Platform staff (engineers, operations; assumption).",
+        ge=0.1,
+        le=10,
+        schedulable=True,
+    )
+    offline_retail: float = P(
+        0.8, "x labour.wage", "Offline shop staff (assumption).", ge=0.1, le=10, schedulable=True
+    )
+    other: float = P(
+        1.0,
+        "x labour.wage",
+        "The rest of the economy (the fixed other sector).",
+        ge=0.1,
+        le=10,
+        schedulable=True,
+    )
 
 
 class LabourConfig(_Section):
@@ -1016,6 +1295,29 @@ class LabourConfig(_Section):
     )
     offline_sales_per_worker: float = P(
         25.0, "sales/worker-day", "Offline shop productivity.", ge=1, le=10_000, schedulable=True
+    )
+    workload_smoothing: float = P(
+        0.1,
+        "1/day",
+        "Weight of today in the moving averages of firms' workloads (stores' and platforms' "
+        "orders, factories' output, offline sales; about a 10-day memory at 0.1). Stores' "
+        "orders EMA also feeds their bargaining, pricing and device channels. Assumption.",
+        ge=0.01,
+        le=1,
+        schedulable=True,
+    )
+    wage_floor: float = P(
+        0.5,
+        "share of wage",
+        "Under wage_rule: unemployment, wages fall with unemployment to at least this share "
+        "of their level (assumption).",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    wage_levels: WageLevelsConfig = Field(
+        default_factory=lambda: WageLevelsConfig(),
+        description="Relative wages of the labour sectors.",
     )
 
 
@@ -1111,6 +1413,61 @@ class CalendarConfig(_Section):
     )
 
 
+#: Agent-level panels and event logs a run can write (docs/outputs.md).
+PANEL_NAMES = ("stores", "manufacturers", "couriers", "platforms", "households")
+EVENT_NAMES = ("orders", "deliveries", "ratings", "entries", "exits", "contracts", "jobs", "rules")
+PanelName = Literal["stores", "manufacturers", "couriers", "platforms", "households"]
+EventName = Literal[
+    "orders", "deliveries", "ratings", "entries", "exits", "contracts", "jobs", "rules"
+]
+
+
+class OutputsConfig(_Section):
+    """Agent-level panels and event logs (docs/outputs.md); they never change the run."""
+
+    panels: list[PanelName] = P(
+        ["stores"],
+        "-",
+        "Panels recorded, one row per actor per period: stores, manufacturers, couriers, "
+        "platforms, households (a sample). Default: the store panel only.",
+    )
+    events: list[EventName] = P(
+        [],
+        "-",
+        "Event logs recorded, one row per event: orders, deliveries, ratings, entries, exits, "
+        "contracts, jobs (hires and lay-offs), rules (scheduled rule changes). Default: none.",
+    )
+    frequency: Literal["daily", "weekly"] = P(
+        "weekly",
+        "-",
+        "Panel period: a row per actor every day, or every 7th day with the week's flows "
+        "(orders, revenue, profit...) summed.",
+    )
+    household_share: float = P(
+        0.01,
+        "share",
+        "Share of households in the household panel, a fixed random sample (assumption: 1% "
+        "keeps the panel near the store panel's size at the baseline's scale).",
+        ge=0,
+        le=1,
+    )
+    household_count: int = P(
+        0,
+        "households",
+        "Households in the household panel; when above 0 it replaces household_share.",
+        ge=0,
+        le=10_000_000,
+    )
+    flush_days: int = P(
+        30,
+        "days",
+        "Days between writes of a Parquet row group: memory holds at most this many days of "
+        "rows (assumption: a month keeps row groups large and memory flat).",
+        ge=1,
+        le=3660,
+    )
+
+
 class RuleChange(_Section):
     day: int = P(
         180,
@@ -1150,6 +1507,7 @@ class EcosimConfig(_Section):
     consumers: ConsumersConfig = Field(default_factory=ConsumersConfig)
     merchants: MerchantsConfig = Field(default_factory=MerchantsConfig)
     manufacturers: ManufacturersConfig = Field(default_factory=ManufacturersConfig)
+    contracts: ContractsConfig = Field(default_factory=ContractsConfig)
     platforms: list[PlatformConfig] = Field(
         default_factory=lambda: [PlatformConfig()], min_length=1
     )
@@ -1159,6 +1517,7 @@ class EcosimConfig(_Section):
     offline: OfflineConfig = Field(default_factory=OfflineConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     calendar: CalendarConfig = Field(default_factory=CalendarConfig)
+    outputs: OutputsConfig = Field(default_factory=OutputsConfig)
     schedule: list[RuleChange] = Field(default_factory=list, description="Scheduled rule changes.")
 
     @model_validator(mode="after")
@@ -1184,6 +1543,14 @@ class EcosimConfig(_Section):
                     f"key 'categories.{i}.unit_cost': category {c.name!r}: unit_cost "
                     f"{c.unit_cost} must be below reference_price {c.reference_price}"
                 )
+        mer = self.merchants
+        # Adaptive pricing sums profit over a review period from the stores' 128-day profit
+        # ring (docs/model.md, section 7.17): a longer period would be cut short unseen.
+        if mer.pricing == "adaptive" and mer.price_update_interval > 120:
+            raise ValueError(
+                "key 'merchants.price_update_interval': with pricing: adaptive it is at most "
+                f"120 days (the stores' profit history), got {mer.price_update_interval}"
+            )
         self._check_schedule()
         return self
 

@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.dates import consumable_multiplier, durable_multiplier
-from ecosim.demand import SATURATION
 from ecosim.orders import ORDER_FIELDS, NeedQueue, concat, take
 
 if TYPE_CHECKING:
@@ -192,15 +191,16 @@ def needs_today(state: State) -> tuple[dict, dict]:
     if ahead[0].size:
         search.append(_batch(ahead[0], ahead[1], ahead[2]))
     # Durables: Poisson arrivals by thinning, so the work grows with the needs, not with n.
-    # Durable spending follows income and saturates at SATURATION times the mean income.
+    # Durable spending follows income and saturates at income_saturation times the mean.
     elasticity = cfg.income_spending_elasticity
-    cap = SATURATION**elasticity
+    saturation = cfg.income_saturation
+    cap = saturation**elasticity
     festival = durable_multiplier(state.config.calendar, state.date)
     for c in state.durables:
         rate = state.config.categories[c].need_rate * festival
         n_cand = state.rng.poisson(rate * cap * cons.n)
         cand = state.rng.integers(0, cons.n, n_cand)
-        rel_income = np.minimum(cons.income[cand] / state.mean_base_income, SATURATION)
+        rel_income = np.minimum(cons.income[cand] / state.mean_base_income, saturation)
         keep = state.rng.random(n_cand) * cap < rel_income**elasticity
         who = cand[keep]
         search.append(_batch(who, np.full(who.size, c), np.full(who.size, -1)))

@@ -7,11 +7,15 @@ of the platform's fee share t and the courier price k the store sees a' = (1 - t
 b' = (1 - t) b. Disagreement payoffs (RMB/day):
 
 - store: with other manufacturers in the category it switches to their average offer and
-  keeps ``SWITCH_KEEP`` of that profit, but loses the orders locked to this manufacturer's
-  smart devices; with no alternative, nothing;
-- manufacturer: it can place ``REDIRECT`` of the volume with its other partners (in
-  proportion to how many it has), sell ``DIRECT_REACH`` of it through its own flagship store
-  (if it has one), and keeps the device-locked orders (``iot_lock_in`` of them).
+  keeps ``contracts.switch_keep`` of that profit, but loses the orders locked to this
+  manufacturer's smart devices; with no alternative, nothing;
+- manufacturer: it can place ``contracts.redirect_share`` of the volume with its other
+  partners (in proportion to how many it has), sell ``contracts.direct_reach`` of it through
+  its own flagship store (if it has one), and keeps the device-locked orders (``iot_lock_in``
+  of them).
+
+The store's demand counts as at least ``contracts.min_units`` a day and its market share as
+at most ``contracts.max_market_share``, so that the slope stays finite.
 """
 
 from __future__ import annotations
@@ -31,11 +35,8 @@ if TYPE_CHECKING:
 
 __all__ = ["go_direct", "renegotiate", "supplier_bargaining_power"]
 
-SWITCH_KEEP = 0.8  # share of the profit a store keeps after switching supplier
-REDIRECT = 0.5  # share of a lost partner's volume a manufacturer re-places with its others
-DIRECT_REACH = 0.3  # share of a lost partner's volume a flagship store wins back
-MIN_UNITS = 0.05  # units/day below which demand is too thin to linearise
-FLAGSHIP_PLATFORM = 0  # a manufacturer's own store opens in the mall of the first platform
+# Not a quantity but which platform: a manufacturer's own store opens in the mall of the first.
+FLAGSHIP_PLATFORM = 0
 
 
 def bargaining_inputs(state: State, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -43,11 +44,12 @@ def bargaining_inputs(state: State, rows: np.ndarray) -> dict[str, np.ndarray]:
     mer = state.merchants
     mfr = state.manufacturers
     cfg = state.config.manufacturers
+    terms = state.config.contracts
     sup = mer.supplier[rows]
     c = mfr.unit_cost[sup] * cost_factor(state, rows)
-    q = np.maximum(mer.orders_ema[rows], MIN_UNITS)
+    q = np.maximum(mer.orders_ema[rows], terms.min_units)
     market = state.expected_daily_units[mer.category[rows]]
-    s = np.clip(q / np.maximum(market, 1e-9), 0.0, 0.9)
+    s = np.clip(q / np.maximum(market, 1e-9), 0.0, terms.max_market_share)
     mu = np.array([logit_scale(state, k) for k in range(len(state.config.categories))])
     b = mu[mer.category[rows]] / (q * (1 - s))
     a = mer.price[rows] + b * q
@@ -65,7 +67,7 @@ def bargaining_inputs(state: State, rows: np.ndarray) -> dict[str, np.ndarray]:
         np.inf,
     ) * cost_factor(state, rows)
     _, profit_alt = linear_profits(np.minimum(w_alt, a_net), c, a_net, b_net)
-    d_store = np.where(n_alt > 0, SWITCH_KEEP * profit_alt * (1 - locked), 0.0)
+    d_store = np.where(n_alt > 0, terms.switch_keep * profit_alt * (1 - locked), 0.0)
 
     # manufacturer's outside option: other partners, own flagship, device lock-in
     partners = np.bincount(mer.supplier[mer.active & ~mer.flagship], minlength=mfr.n)[sup]
@@ -73,8 +75,8 @@ def bargaining_inputs(state: State, rows: np.ndarray) -> dict[str, np.ndarray]:
     unit_margin_now = np.maximum(mer.wholesale[rows] - c, 0.0)
     direct_margin = np.maximum(mer.price[rows] * (1 - t) - ship - c, 0.0)
     d_maker = (
-        REDIRECT * others / (others + 1) * unit_margin_now * q * (1 - locked)
-        + DIRECT_REACH * (mfr.flagship[sup] >= 0) * direct_margin * q * (1 - locked)
+        terms.redirect_share * others / (others + 1) * unit_margin_now * q * (1 - locked)
+        + terms.direct_reach * (mfr.flagship[sup] >= 0) * direct_margin * q * (1 - locked)
         + cfg.iot_lock_in * locked * direct_margin * q
     )
     return {"c": c, "a": a_net, "b": b_net, "d_maker": d_maker, "d_store": d_store}
@@ -98,6 +100,7 @@ def renegotiate(state: State) -> None:
     mer.wholesale[due] = np.clip(w, x["c"], np.maximum(x["a"], x["c"]))
     _update_offers(state)
     state.last_negotiation = {"rows": due, **x, "wholesale": mer.wholesale[due].copy()}
+    state.record.contracts(state.day, state.last_negotiation, mer.supplier[due])
 
 
 def _update_offers(state: State) -> None:

@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["deliver", "enforce", "fake_reviews", "learn_from_market", "public_signal"]
 
-RATING_NOISE = 0.1  # sd of a rating around the true quality (quality units)
-
 
 def deliver(state: State) -> None:
     """Settle the parcels due today: release or refund escrow, rate, dispute, learn trust."""
@@ -72,8 +70,9 @@ def deliver(state: State) -> None:
     got = kept & repeat
     refill_home_stock(state, buyers[got], slot[got])
 
-    # Trust learns from experience: 1 for a good delivery, 1/2 if refunded, 0 otherwise.
-    outcome = np.where(satisfied, 1.0, np.where(refunded, 0.5, 0.0))
+    # Trust learns from experience: 1 for a good delivery, refunded_outcome (1/2) if
+    # refunded, 0 otherwise.
+    outcome = np.where(satisfied, 1.0, np.where(refunded, ccfg.refunded_outcome, 0.0))
     cons.trust[buyers] += ccfg.trust_learning_rate * (outcome - cons.trust[buyers])
     cons.last_online_day[buyers] = state.day
     # ...and the public hears of it: each platform's outcomes and parcels today
@@ -87,7 +86,8 @@ def deliver(state: State) -> None:
     cons.iot_on[buyers[off], slot[off]] = False
 
     rated = rng.random(n) < ccfg.rating_prob
-    rating = np.clip(q_true + RATING_NOISE * rng.standard_normal(n), 0.0, 1.0)
+    rating = np.clip(q_true + ccfg.rating_noise * rng.standard_normal(n), 0.0, 1.0)
+    state.record.deliveries(state.day, parcels, satisfied, disputed, refunded, rated, rating)
     mer.rating_sum += np.bincount(m[rated], weights=rating[rated], minlength=mer.n)
     mer.rating_count += np.bincount(m[rated], minlength=mer.n)
     state.today.genuine_rating_sum += float(rating[rated].sum())
@@ -166,6 +166,7 @@ def fake_reviews(state: State) -> None:
     mer.profit_today[cheats] -= cost
     detect = np.array([p.fake_review_detection for p in state.config.platforms])[home]
     caught = state.rng.binomial(bought.astype(np.int64), detect).astype(float)
+    state.record.fake_ratings(state.day, cheats, bought, caught)
     mer.rating_sum[cheats] += bought - caught  # fake ratings are 1.0 each
     mer.rating_count[cheats] += bought - caught
     state.today.fake_reviews += float(bought.sum())

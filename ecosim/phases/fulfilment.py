@@ -72,6 +72,7 @@ def ship(state: State, orders: dict) -> None:
     )
     days = np.maximum(np.rint(days), 1).astype(np.int64)
     lost = state.rng.random(courier.size) < cfg.loss_rate
+    state.record.orders(state.day, orders, days)
     parcels = dict(orders, days=days, lost=lost)
     state.shipments.file(parcels, state.day + days)
     slots = orders["slot"]

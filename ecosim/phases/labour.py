@@ -38,8 +38,8 @@ __all__ = [
 SECTORS = ("merchants", "manufacturers", "logistics", "services", "platform", "offline_retail")
 OTHER = len(SECTORS)  # sector code of the rest of the economy
 ACCOUNT = ("merchants", "manufacturers", "couriers", "services", "platforms", "offline", "world")
-EMA = 0.1  # weight of today in the workload moving averages (about a 10-day memory)
-GOLDEN = 0.6180339887498949  # (sqrt(5) - 1) / 2: spreads the firms' rounding thresholds
+# Technical: (sqrt(5) - 1) / 2, which spreads the firms' rounding thresholds evenly.
+GOLDEN = 0.6180339887498949
 
 
 def whole_workers(workload: np.ndarray) -> np.ndarray:
@@ -71,16 +71,17 @@ def staff_arrays(state: State) -> list[np.ndarray]:
 
 def update_workloads(state: State) -> None:
     """Fold today's activity into the workload moving averages."""
+    weight = state.config.labour.workload_smoothing
     mer = state.merchants
     today_orders = np.bincount(state.today.order_merchants, minlength=mer.n)
-    mer.orders_ema += EMA * (today_orders - mer.orders_ema)
+    mer.orders_ema += weight * (today_orders - mer.orders_ema)
     today_iot = np.bincount(state.today.iot_merchants, minlength=mer.n)
-    mer.iot_ema += EMA * (today_iot - mer.iot_ema)
+    mer.iot_ema += weight * (today_iot - mer.iot_ema)
     mfr = state.manufacturers
-    mfr.output_ema += EMA * (mfr.produced_today - mfr.output_ema)
+    mfr.output_ema += weight * (mfr.produced_today - mfr.output_ema)
     plat = state.platforms
-    plat.orders_ema += EMA * (state.today.orders_by_platform - plat.orders_ema)
-    state.offline_units_ema += EMA * (state.today.offline_units - state.offline_units_ema)
+    plat.orders_ema += weight * (state.today.orders_by_platform - plat.orders_ema)
+    state.offline_units_ema += weight * (state.today.offline_units - state.offline_units_ema)
 
 
 def desired_staff(state: State) -> list[np.ndarray]:
@@ -156,6 +157,7 @@ def _hire(state: State, wanted: list[np.ndarray], rate: float) -> None:
     slots = state.rng.choice(sector.size, n_hire, replace=False)
     workers = state.rng.choice(unemployed, n_hire, replace=False)
     cons.sector[workers] = sector[slots]
+    state.record.jobs(state.day, workers, sector[slots], firm[slots], hired=True)
     cons.employer[workers] = firm[slots]
     for s in range(len(staff)):
         mine = sector[slots] == s
@@ -172,7 +174,9 @@ def _lay_off(state: State, sector: int, excess: np.ndarray) -> None:
     firm_sorted = firm[order]
     starts = np.r_[0, np.flatnonzero(firm_sorted[1:] != firm_sorted[:-1]) + 1]
     rank = np.arange(firm_sorted.size) - np.repeat(starts, np.diff(np.r_[starts, firm_sorted.size]))
-    fired = workers[order][rank < excess[firm_sorted]]
+    leaving = rank < excess[firm_sorted]
+    fired = workers[order][leaving]
+    state.record.jobs(state.day, fired, sector, firm_sorted[leaving], hired=False)
     cons.sector[fired] = UNEMPLOYED
     cons.employer[fired] = -1
     staff_arrays(state)[sector][:] -= np.bincount(

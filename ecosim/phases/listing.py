@@ -6,10 +6,10 @@ platform, the profit a listing of its category there is expected to earn per day
     pi_jp = q_pc (p_j (1 - f_p) - c_j) - F_p / 365
 
 with q_pc the online orders per day its category's market on platform p drew over the last
-``SALES_WINDOW`` days shared among the market's listings (one more for a platform it is not
-on yet), p_j (1 - f_p) what it nets per sale there (the same on every platform, since it
-passes fee differences on in its prices: ``ecosim.economics.listing_price``), c_j its unit
-cost and F_p the tier's annual listing fee. It keeps a listing that pays
+``merchants.listing_demand_window`` days shared among the market's listings (one more for a
+platform it is not on yet), p_j (1 - f_p) what it nets per sale there (the same on every
+platform, since it passes fee differences on in its prices: ``ecosim.economics.listing_price``),
+c_j its unit cost and F_p the tier's annual listing fee. It keeps a listing that pays
 (pi_jp >= 0), adds one whose profit over the next review period exceeds the one-off
 ``listing_cost``, and so stays, multi-homes or switches; a store whose listings all lose
 keeps its best one (the exit rule decides whether it closes). New stores pick their platform
@@ -27,7 +27,7 @@ import numpy as np
 
 from ecosim.actors.tables import MALL
 from ecosim.economics import fee_rates, unit_cost
-from ecosim.phases.ranking import SALES_WINDOW, recent_sum
+from ecosim.phases.ranking import recent_sum
 
 if TYPE_CHECKING:
     from ecosim.state import State
@@ -45,15 +45,16 @@ def record_demand(state: State, orders: dict) -> None:
 
 
 def orders_per_listing(state: State, joining: bool) -> np.ndarray:
-    """Orders per day a listing draws in each market [P, C] over the last ``SALES_WINDOW``
+    """Orders per day a listing draws in each market [P, C] over the last ``listing_demand_window``
     days: the market's orders over its live listings (plus one if ``joining``); NaN where
     nothing is listed and nobody joins."""
     n_p, n_c = len(state.config.platforms), len(state.config.categories)
     mer = state.merchants
     live = mer.active[:, None] & mer.listed
     listings = np.stack([np.bincount(mer.category[live[:, p]], minlength=n_c) for p in range(n_p)])
-    demand = recent_sum(state.market_demand, state.day, SALES_WINDOW).reshape(n_p, n_c)
-    days = max(min(state.day, SALES_WINDOW), 1)
+    window = state.config.merchants.listing_demand_window
+    demand = recent_sum(state.market_demand, state.day, window).reshape(n_p, n_c)
+    days = max(min(state.day, window), 1)
     count = listings + (1 if joining else 0)
     return np.divide(demand / days, count, out=np.full((n_p, n_c), np.nan), where=count > 0)
 

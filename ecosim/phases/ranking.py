@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 __all__ = ["SALES_WINDOW", "Page", "build_pages", "gsp_auction", "recent_sum"]
 
-SALES_WINDOW = 30  # days of sales used by the ranking and the concentration metrics
+# Days of sales in the concentration metrics and the tables of stores: part of those outputs'
+# definitions, not behaviour (the ranking's window is platforms.<i>.ranking.sales_window).
+SALES_WINDOW = 30
 
 
 def recent_sum(
@@ -100,9 +102,8 @@ def build_pages(state: State) -> dict[tuple[int, int], Page]:
     mer = state.merchants
     pool = state.config.consumers.consideration_pool
     # Sales ranks need the open stores only (rows of closed ones stay in the table).
-    units_30 = np.zeros(mer.n)
     open_rows = np.flatnonzero(mer.active)
-    units_30[open_rows] = recent_sum(mer.units_hist, state.day - 1, SALES_WINDOW, open_rows)
+    recent_units: dict[int, np.ndarray] = {}  # units sold per store, by window (days)
     boost = services.visibility(state)  # ranking score added by marketing services
     pages: dict[tuple[int, int], Page] = {}
     state.display = []
@@ -110,6 +111,10 @@ def build_pages(state: State) -> dict[tuple[int, int], Page]:
         shown, count = displayed_rating(plat, mer.rating_sum, mer.rating_count, state.prior_rating)
         state.display.append((shown, count))
         w = plat.ranking
+        if w.sales_window not in recent_units:
+            units = recent_units[w.sales_window] = np.zeros(mer.n)
+            units[open_rows] = recent_sum(mer.units_hist, state.day - 1, w.sales_window, open_rows)
+        units_sold = recent_units[w.sales_window]
         live = mer.active & mer.listed[:, p]
         for c, cat in enumerate(state.config.categories):
             rows = np.flatnonzero(live & (mer.category == c))
@@ -119,14 +124,14 @@ def build_pages(state: State) -> dict[tuple[int, int], Page]:
             score = (
                 w.relevance * _z(mer.relevance[rows])
                 + w.reputation * _z(shown[rows])
-                + w.sales * _z(np.log1p(units_30[rows]))
+                + w.sales * _z(np.log1p(units_sold[rows]))
                 - w.price * _z(mer.price[rows] / cat.reference_price)
                 + w.ad_bid * _z(mer.ad_bid[rows])
                 + boost[rows]
             )
             win, cpc = gsp_auction(
                 mer.ad_bid[rows],
-                np.maximum(shown[rows], 0.05),
+                np.maximum(shown[rows], plat.ad_quality_floor),
                 w.sponsored_slots,
                 plat.ad_reserve_price,
             )

@@ -35,7 +35,7 @@ import numpy as np
 from ecosim.actors.consumers import Consumer
 from ecosim.demand import Page, platform_attractiveness
 from ecosim.orders import take
-from ecosim.phases.shopping import CLICK_THROUGH, pay_clicks
+from ecosim.phases.shopping import pay_clicks
 
 if TYPE_CHECKING:
     from mesa.agent import AgentSet
@@ -114,6 +114,7 @@ def shop(model: AgentModel, needs: dict, pages: dict[tuple[int, int], Page]):
     platform = np.full(n, -1, dtype=np.int64)
     home = model.state.consumers.home[needs["consumer"]]
     rate = model.state.config.consumers.platform_switch_rate
+    click_through = model.state.config.consumers.click_through
     reconsider = np.zeros(n, dtype=bool)
     if len(model.state.config.platforms) > 1 and rate > 0:
         reconsider = (home >= 0) & (model.state.rng.random(n) < rate)
@@ -137,7 +138,7 @@ def shop(model: AgentModel, needs: dict, pages: dict[tuple[int, int], Page]):
             gains.append(gain)
             for pos in looked:
                 if pos < page.n_sponsored:  # pay-per-click, expected clicks per look
-                    bill[page.merchants[0, pos]] += CLICK_THROUGH * page.cpc[pos]
+                    bill[page.merchants[0, pos]] += click_through * page.cpc[pos]
         surplus += float(np.sum(gains))
         if page.n_sponsored:
             pay_clicks(model.state, p, bill)

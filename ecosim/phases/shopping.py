@@ -28,9 +28,7 @@ from ecosim.orders import take
 if TYPE_CHECKING:
     from ecosim.state import State
 
-__all__ = ["CLICK_THROUGH", "pay_clicks", "shop"]
-
-CLICK_THROUGH = 0.2  # share of shoppers who click a sponsored listing they look at
+__all__ = ["pay_clicks", "shop"]
 
 
 def _choose_platform(state, needs, pages) -> np.ndarray:
@@ -61,7 +59,7 @@ def _choose_platform(state, needs, pages) -> np.ndarray:
 
 def _charge_clicks(state, p: int, page: Page, pos: np.ndarray) -> None:
     """Pay-per-click: a sponsored listing pays its slot price for the expected clicks,
-    ``CLICK_THROUGH`` of the shoppers who saw it (expected, so no random draw is spent).
+    ``consumers.click_through`` of the shoppers who saw it (expected, so no random draw is spent).
 
     ``pos`` holds the page positions looked at, in any layout: a store has one position on
     a page, so its bill adds up equal amounts and the order of the looks does not matter.
@@ -69,7 +67,7 @@ def _charge_clicks(state, p: int, page: Page, pos: np.ndarray) -> None:
     seen = pos[pos < page.n_sponsored]
     bill = np.bincount(
         page.merchants[0, seen],  # sponsored slots are the same on every niche's page
-        weights=CLICK_THROUGH * page.cpc[seen],
+        weights=state.config.consumers.click_through * page.cpc[seen],
         minlength=state.merchants.n,
     )
     pay_clicks(state, p, bill)
@@ -97,6 +95,8 @@ def shop(state: State, needs: dict, pages: dict[tuple[int, int], Page]):
     platform = _choose_platform(state, needs, pages)
     needs = dict(needs, platform=platform)
     chosen = np.full(platform.size, -1, dtype=np.int64)
+    rank = np.full(platform.size, -1, dtype=np.int64)  # page position of the listing bought
+    sponsored = np.zeros(platform.size, dtype=bool)  # in a sponsored slot
     surplus = 0.0
     n_c = len(state.config.categories)
     group = np.where(platform >= 0, platform * n_c + needs["category"], -1)
@@ -132,6 +132,8 @@ def shop(state: State, needs: dict, pages: dict[tuple[int, int], Page]):
         pick, inclusive = choose(v0, v, rng.random(idx.size))
         online = np.flatnonzero(pick > 0)
         chosen[idx[online]] = listings[local[pick[online] - 1, online]]
+        rank[idx[online]] = pos[pick[online] - 1, online]
+        sponsored[idx[online]] = rank[idx[online]] < page.n_sponsored
         surplus += float((logit_scale(state, c) / alpha * (inclusive - v0)).sum())
         if page.n_sponsored:
             _charge_clicks(state, p, page, pos)
@@ -139,5 +141,6 @@ def shop(state: State, needs: dict, pages: dict[tuple[int, int], Page]):
     bought = chosen >= 0
     orders = take(needs, bought)
     orders["merchant"] = chosen[bought]
+    orders["rank"], orders["sponsored"] = rank[bought], sponsored[bought]
     offline = take(needs, ~bought)
     return orders, offline

@@ -8,9 +8,10 @@ Pricing rules (``merchants.pricing``):
   coefficient; the store moves ``price_adjust_rate`` of the way there. With symmetric stores
   this converges to the Bertrand-Nash price p - c = mu / (1 - s). A store whose orders are
   partly placed by smart devices (share L, which do not search) has the margin
-  mu' / ((1 - s)(1 - L)), capped at the price where owners switch their devices off.
-- ``adaptive``: hill-climbing on realised profit: keep the direction of the last change if
-  profit rose, reverse it otherwise.
+  mu' / ((1 - s)(1 - L)), capped at the price where owners switch their devices off (L
+  itself capped at ``merchants.max_locked_share``).
+- ``adaptive``: hill-climbing on realised profit: keep the direction of the last change
+  (``merchants.adaptive_step`` of the price) if profit rose, reverse it otherwise.
 """
 
 from __future__ import annotations
@@ -55,9 +56,8 @@ __all__ = [
     "set_prices",
 ]
 
-ADAPTIVE_STEP = 0.03  # relative price change per review under adaptive pricing
-EXIT_REVIEW = 30  # days between a store's reviews of whether to stay open
-MAX_LOCKED = 0.99  # cap on the device-locked share of a store's orders in its pricing
+# Households per which merchants.entry_rate counts entrants: the parameter's unit.
+ENTRY_RATE_HOUSEHOLDS = 10_000
 
 
 def best_response_prices(state: State, rows: np.ndarray) -> np.ndarray:
@@ -98,7 +98,7 @@ def best_response_prices(state: State, rows: np.ndarray) -> np.ndarray:
             # locked in, the first-order condition of (p (1 - t) - c)(S(p) + L) gives the
             # margin mu' / ((1 - s)(1 - L)), up to the price at which owners shop instead.
             locked = mer.iot_ema[mine] / np.maximum(mer.orders_ema[mine], 1e-9)
-            locked = np.clip(locked, 0.0, MAX_LOCKED)
+            locked = np.clip(locked, 0.0, state.config.merchants.max_locked_share)
             with_lock = unit_cost(state, mine) / (1 - t) + mu_eff / ((1 - s) * (1 - locked))
             ceiling = limit[c]
             out[sel] = np.maximum(searched, np.minimum(with_lock, ceiling))
@@ -128,7 +128,7 @@ def set_prices(state: State) -> None:
         last = mer.last_period_profit[due]
         worse = ~np.isnan(last) & (profit < last)
         mer.price_step[due] = np.where(worse, -mer.price_step[due], mer.price_step[due])
-        mer.price[due] *= 1 + ADAPTIVE_STEP * mer.price_step[due]
+        mer.price[due] *= 1 + cfg.adaptive_step * mer.price_step[due]
         mer.last_period_profit[due] = profit
     # Never price below unit cost after fees: such a sale loses money for sure.
     live = np.flatnonzero(mer.active)
@@ -161,7 +161,7 @@ def entry(state: State) -> None:
     """
     mer = state.merchants
     cfg = state.config.merchants
-    window = min(30, cfg.exit_window)
+    window = min(cfg.entry_window, cfg.exit_window)
     # Open stores only: closed ones keep their rows, and the work must grow with open
     # stores, not with every store that ever existed (docs/performance.md).
     open_rows = np.flatnonzero(mer.active)
@@ -170,7 +170,7 @@ def entry(state: State) -> None:
     where = _entrants_platform(state)
     for p in range(len(state.config.platforms)):
         for c in range(len(state.config.categories)):
-            n_pot = state.rng.poisson(cfg.entry_rate * state.consumers.n / 10_000)
+            n_pot = state.rng.poisson(cfg.entry_rate * state.consumers.n / ENTRY_RATE_HOUSEHOLDS)
             if n_pot == 0:
                 continue
             q = int(where[p, c])  # the platform where a listing is expected to earn most
@@ -231,7 +231,7 @@ def exit_losers(state: State) -> None:
     cfg = state.config.merchants
     live = np.flatnonzero(mer.active & ~mer.flagship)
     broke = state.ledger.balances["merchants"][live] < 0
-    review = (live + state.day) % EXIT_REVIEW == 0
+    review = (live + state.day) % cfg.exit_review_period == 0
     old = state.day - mer.entry_day[live] >= cfg.exit_window
     judged = np.flatnonzero(review & old)
     losing = np.zeros(live.size, dtype=bool)
@@ -247,6 +247,7 @@ def close_stores(state: State, rows: np.ndarray, forfeit: bool) -> None:
     rows = rows[mer.active[rows]]
     if rows.size == 0:
         return
+    state.record.exits(state.day, rows, mer, forfeit, state.ledger.balances["merchants"][rows])
     mer.active[rows] = False
     state.goods.removed("written_off", float(mer.stock[rows].sum()))
     mer.stock[rows] = 0.0

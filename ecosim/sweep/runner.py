@@ -34,6 +34,7 @@ from ecosim.sweep.spec import SweepFile, load_sweep_file
 from ecosim.sweep.store import (
     BOOKKEEPING,
     MANIFEST,
+    PANELS_DIR,
     RECORDS_DIR,
     RUNS_TABLE,
     TIMESERIES_DIR,
@@ -324,6 +325,12 @@ class _Drive:
             "steps": self.sweep.steps,
             "outputs": list(self.sweep.spec.outputs),
             "simulate": self.simulate,
+            # Dask workers must see this folder (shared storage), as they see the sweep's.
+            "panels_dir": (
+                str(self.store.path / PANELS_DIR / run.run_id)
+                if self.sweep.spec.keep_panels
+                else None
+            ),
         }
 
     def _result(

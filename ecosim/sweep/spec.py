@@ -91,6 +91,11 @@ class SweepSpec(BaseModel):
     outputs: list[str] = Field(
         ..., min_length=1, description="Daily metrics summarised per run (final and mean)."
     )
+    keep_panels: bool = Field(
+        False,
+        description="Write each run's panels and event logs (the scenario's outputs: section) "
+        "to panels/<run_id>/ (docs/outputs.md).",
+    )
 
 
 @dataclass(frozen=True)

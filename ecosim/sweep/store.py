@@ -6,6 +6,7 @@ Layout (``DIR``)::
     runs.parquet             one row per recorded run (rebuilt from records/)
     records/<run_id>.json    one small record per finished run: the commit marker
     timeseries/<run_id>.parquet   the run's daily metrics
+    panels/<run_id>/         the run's panels and event logs (``keep_panels``, docs/outputs.md)
     .lock                    held while a sweep writes here
 
 Every file is written to a temporary name and renamed (:mod:`ecosim.io`). A run counts as
@@ -36,6 +37,7 @@ from ecosim.sweep.spec import SweepFile
 __all__ = [
     "BOOKKEEPING",
     "MANIFEST",
+    "PANELS_DIR",
     "RECORDS_DIR",
     "RUNS_TABLE",
     "TIMESERIES_DIR",
@@ -57,6 +59,7 @@ MANIFEST = "manifest.json"
 RUNS_TABLE = "runs.parquet"
 RECORDS_DIR = "records"
 TIMESERIES_DIR = "timeseries"
+PANELS_DIR = "panels"  # panels/<run_id>/: a run's panels and logs (keep_panels)
 LOCK = ".lock"
 FORMAT = 1
 #: Columns of runs.parquet that describe how a run went, not what it computed.

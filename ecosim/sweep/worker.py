@@ -18,7 +18,8 @@ from typing import Any
 __all__ = ["DEFAULT_SIMULATE", "UnknownOutputError", "run_task"]
 
 #: The per-run function, as ``module:function``; it is called as
-#: ``fn(config, steps=steps, seed=seed)`` and returns daily metrics (one row per day).
+#: ``fn(config, steps=steps, seed=seed)`` and returns daily metrics (one row per day); with
+#: ``keep_panels`` also ``output_dir=FOLDER``, where it writes the run's panels and logs.
 DEFAULT_SIMULATE = "ecosim.simulate:run_simulation"
 
 
@@ -72,7 +73,12 @@ def run_task(task: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
             set_dotted(data, key, value)
         cfg = validate_config(data, source=f"run {task['run_id']}")
         result["config_hash"] = config_hash(cfg)
-        frame = simulate(cfg, steps=task["steps"], seed=task["seed"])
+        if task.get("panels_dir"):  # keep_panels: the run writes its panels and logs there
+            frame = simulate(
+                cfg, steps=task["steps"], seed=task["seed"], output_dir=task["panels_dir"]
+            )
+        else:
+            frame = simulate(cfg, steps=task["steps"], seed=task["seed"])
         missing = [name for name in task["outputs"] if name not in frame.columns]
         if missing:
             raise UnknownOutputError(

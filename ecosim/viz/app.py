@@ -41,7 +41,19 @@ from ecosim.viz.controls import (
 from ecosim.viz.layout import NetworkLayout
 from ecosim.viz.vega_view import VegaView
 
-__all__ = ["ChartSpec", "Dashboard", "EcosimApp", "Page", "RulesCard", "VegaChart", "create_model"]
+__all__ = [
+    "KPI_DAYS",
+    "ChartSpec",
+    "ControlsHelp",
+    "Dashboard",
+    "EcosimApp",
+    "Page",
+    "RulesCard",
+    "VegaChart",
+    "create_model",
+    "kpis",
+    "timeseries_csv",
+]
 
 PLAY_INTERVAL_MS = 100  # pause between days while playing; a day plus redraw takes less
 
@@ -147,7 +159,7 @@ def RulesCard(model: solara.Reactive[EcosimVizModel]) -> None:
         values.set(dict(rules.values))
 
     platform = model.value.config.platforms[0].name
-    with solara.Card("Rules (apply now)"):
+    with solara.Card("Rules (apply now)", classes=["ecosim-rules"]):
         solara.Text(
             f"Platform '{platform}'. A change applies from the next day, and Reset keeps it "
             "(then the opportunistic share applies to all stores, not only entrants).",
@@ -159,11 +171,34 @@ def RulesCard(model: solara.Reactive[EcosimVizModel]) -> None:
             solara.Error(error.value, dense=True)
 
 
+_CONTROLS_HELP = """\
+* **Step**: simulate one day. **▶ / ❚❚**: play / pause.
+* **Reset**: a new run from day 0 with the *Model Parameters* (they shape the initial
+  population, so they apply only then); the rules below are kept.
+* **Play Interval**: pause between days while playing (ms).
+* **Render Interval**: days simulated per redraw; raise it to fast-forward.
+* **Use Threads**: simulate in a background thread while playing, so the page answers
+  clicks at once; charts may then skip days. Leave it off unless the page feels slow.
+* **Information, Time**: days simulated (the same as the day above the charts).
+"""
+
+
+@solara.component
+def ControlsHelp() -> None:
+    """What SolaraViz's controls do, in a fold-out below them."""
+    with (
+        solara.Card(margin=0, classes=["ecosim-help"]),
+        solara.Details("What the controls do", expand=False),
+    ):
+        solara.Markdown(_CONTROLS_HELP, style={"font-size": "0.8rem"})
+
+
 @solara.component
 def _RulesSidebar(model: solara.Reactive[EcosimVizModel]) -> None:
     # Solara orders side-bar content by component depth; one level deeper than SolaraViz's
     # own side bar puts the rules below its Controls card.
     with solara.Sidebar():
+        ControlsHelp()
         RulesCard(model)
 
 
@@ -173,22 +208,53 @@ def RulesSidebar(model: solara.Reactive[EcosimVizModel]) -> None:
     _RulesSidebar(model)
 
 
-def _kpis(frame: pd.DataFrame) -> list[tuple[str, str]]:
-    """Headline numbers of the last day, as (label, text) pairs."""
+#: Days averaged in the headline numbers.
+KPI_DAYS = 30
+
+# Headline metric -> (label, format of its mean).
+_KPIS: dict[str, tuple[str, Callable[[float], str]]] = {
+    "gmv": ("GMV", lambda v: f"¥{v:,.0f}/day"),
+    "take_rate": ("take rate", lambda v: f"{v:.1%}"),
+    "active_merchants": ("open stores", lambda v: f"{v:,.0f}"),
+    "hhi": ("HHI", lambda v: f"{v:,.3f}"),
+    "fraud_rate": ("fraud rate", lambda v: f"{v:.2%}"),
+    "consumer_trust": ("trust", lambda v: f"{v:.2f}"),
+    "iot_order_share": ("IoT orders", lambda v: f"{v:.1%}"),
+    "unemployment_rate": ("unemployment", lambda v: f"{v:.1%}"),
+}
+
+
+def kpis(frame: pd.DataFrame) -> tuple[str, list[tuple[str, str]]]:
+    """Headline numbers: means over the last :data:`KPI_DAYS` days.
+
+    A single day is noisy (a day with few sales and a fine shows a take rate of 90%), so
+    each number is a mean over the window; the take rate is weighted by GMV, as the
+    platform's income over its sales.
+
+    Args:
+        frame: Daily metrics with a ``day`` column.
+
+    Returns:
+        A heading naming the days averaged, and (label, text) pairs; no pairs before day 1.
+    """
     if frame.empty:
-        return []
-    last = frame.iloc[-1]
-    fmt = {
-        "gmv": ("GMV", lambda v: f"¥{v:,.0f}"),
-        "take_rate": ("take rate", lambda v: f"{v:.1%}"),
-        "active_merchants": ("open stores", lambda v: f"{v:,.0f}"),
-        "hhi": ("HHI", lambda v: f"{v:,.3f}"),
-        "fraud_rate": ("fraud rate", lambda v: f"{v:.2%}"),
-        "consumer_trust": ("trust", lambda v: f"{v:.2f}"),
-        "iot_order_share": ("IoT orders", lambda v: f"{v:.1%}"),
-        "unemployment_rate": ("unemployment", lambda v: f"{v:.1%}"),
-    }
-    return [(label, f(float(last[col]))) for col, (label, f) in fmt.items() if col in last]
+        return "", []
+    window = frame.tail(KPI_DAYS)
+    first, last = int(window["day"].iloc[0]), int(window["day"].iloc[-1])
+    days = f"day {last}" if first == last else f"days {first}–{last}"
+    heading = f"{KPI_DAYS}-day means ({days}):"
+    means = window.mean(numeric_only=True)
+    if "take_rate" in window and "gmv" in window and window["gmv"].sum() > 0:
+        means["take_rate"] = (window["take_rate"] * window["gmv"]).sum() / window["gmv"].sum()
+    pairs = [(label, f(float(means[col]))) for col, (label, f) in _KPIS.items() if col in means]
+    return heading, pairs
+
+
+def timeseries_csv(model: EcosimVizModel) -> str:
+    """The run's daily metrics as CSV text: ``day``, ``date``, then every metric."""
+    frame = model.views()[0].set_index("day")
+    frame.insert(0, "date", model.dates(frame.index))
+    return frame.to_csv()
 
 
 @solara.component
@@ -202,17 +268,24 @@ def Dashboard(model: EcosimVizModel) -> None:
     # One layout per model, extended frame by frame (never recomputed).
     layout = solara.use_memo(NetworkLayout, [model])
     frame, table, graph = model.views()
+    changes = model.rule_changes()
     pos = layout.update(graph)
+    # One callable per model (a new one each frame would reset the download button); it
+    # reads the time series only when the button is clicked.
+    download = solara.use_memo(lambda: lambda: timeseries_csv(model), [model])
     n_platforms = len(model.config.platforms)
 
     with solara.Column(style={"padding": "0 8px", "gap": "8px"}):
+        heading, pairs = kpis(frame)
         with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap", "gap": "18px"}):
             solara.Text(
                 f"Day {model.steps}",
                 classes=["ecosim-day"],
                 style={"font-size": "1.6rem", "font-weight": "600"},
             )
-            for label, text in _kpis(frame):
+            if heading:
+                solara.Text(heading, classes=["ecosim-kpi-heading"])
+            for label, text in pairs:
                 solara.Text(f"{label}: {text}", classes=["ecosim-kpi"])
         solara.Text(
             "This run: "
@@ -234,11 +307,23 @@ def Dashboard(model: EcosimVizModel) -> None:
                         ),
                         style={"font-size": "0.78rem", "overflow-x": "auto"},
                     )
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "12px"}):
+            solara.Text(
+                "Time series: daily values. Dotted grey lines: rule changes (hover for what "
+                "changed). Each chart's ⋯ menu saves it as SVG or PNG.",
+                style={"font-size": "0.8rem", "opacity": "0.7"},
+            )
+            solara.FileDownload(
+                download,
+                filename="ecosim-timeseries.csv",
+                label="Time series (CSV)",
+                mime_type="text/csv",
+            )
         with solara.GridFixed(columns=3):
             for ts in TIME_SERIES:
                 with solara.Card(margin=0, classes=["ecosim-ts"]):
                     VegaChart(
-                        ChartSpec(time_series_spec(frame, ts)),
+                        ChartSpec(time_series_spec(frame, ts, changes)),
                         missing=(
                             f"{ts.title}: no day simulated yet (Step or Play)"
                             if frame.empty
@@ -254,6 +339,14 @@ _CSS = """
 .ecosim-top th { border-bottom: 1px solid #999; }
 .ecosim-top td:nth-child(-n+4), .ecosim-top th:nth-child(-n+4) { text-align: left; }
 .ecosim-kpi { font-size: 0.95rem; }
+.ecosim-kpi-heading { font-size: 0.8rem; opacity: 0.7; }
+/* SolaraViz's own sliders (controls, model parameters) show no value; keep their thumb
+   label, which Vuetify shows only while dragging, always visible. The rules' sliders show
+   their value, formatted, in their label instead. */
+.v-navigation-drawer .v-card:not(.ecosim-rules) .v-slider { margin-top: 26px; }
+.v-navigation-drawer .v-card:not(.ecosim-rules) .v-slider-thumb__label-container {
+  display: block !important;
+}
 """
 
 

@@ -8,9 +8,11 @@ builders are covered by tests instead.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import altair as alt
 import networkx as nx
@@ -18,7 +20,9 @@ import pandas as pd
 
 __all__ = [
     "KIND_COLORS",
+    "MARKER_DAYS",
     "TIME_SERIES",
+    "RuleChangeMark",
     "TimeSeries",
     "market_share_spec",
     "network_spec",
@@ -34,8 +38,22 @@ KIND_COLORS = {
     "courier": "#E69F00",
     "service": "#CC79A7",
 }
-_EDGE_COLORS = {"listing": "#D55E00", "supply": "#0072B2", "delivery": "#E69F00",
+# Listing edges (the most numerous) are black, not the platform's vermillion, which sits
+# too close to the couriers' orange for listing and delivery to be told apart.
+_EDGE_COLORS = {"listing": "#000000", "supply": "#0072B2", "delivery": "#E69F00",
                 "service": "#CC79A7"}  # fmt: skip
+
+
+class RuleChangeMark(NamedTuple):
+    """A rule change to mark on the time series.
+
+    Attributes:
+        day: First simulated day the change applies to.
+        text: What changed, e.g. ``Mall commission: 7.0%``.
+    """
+
+    day: int
+    text: str
 
 
 # eq=False: hashed by identity, so a spec can key the template cache despite its dict.
@@ -113,62 +131,100 @@ def _with_data(template: dict, **datasets: list[dict[str, Any]]) -> dict:
 
 
 def _renderer(spec: dict, renderer: str) -> dict:
-    """Ask Vega-Embed for a renderer (``usermeta.embedOptions`` is where it looks).
+    """Ask Vega-Embed for a renderer and a download name (``usermeta.embedOptions`` is
+    where it looks).
 
     SVG keeps the drawn marks in the page, readable by screen readers and by the end-to-end
-    test; a canvas is faster for many marks.
+    test; a canvas is faster for many marks. The chart's menu saves it as SVG or PNG under
+    a name made from its title (``ecosim-gmv-and-take-rate.png``).
     """
-    spec["usermeta"] = {"embedOptions": {"renderer": renderer}}
+    title = str(spec.get("title", "chart")).lower()
+    name = "ecosim-" + "-".join(re.findall(r"[a-z0-9]+", title)[:6])
+    spec["usermeta"] = {"embedOptions": {"renderer": renderer, "downloadFileName": name}}
     return spec
 
 
+#: Up to this many days, time series also draw a point per day (one point draws no line).
+MARKER_DAYS = 14
+_SOLID, _DASHED = (1, 0), (5, 3)
+
+
 @lru_cache(maxsize=64)
-def _time_series_template(spec: TimeSeries, left: tuple[str, ...], right: tuple[str, ...]) -> dict:
+def _time_series_template(
+    spec: TimeSeries, left: tuple[str, ...], right: tuple[str, ...], markers: bool
+) -> dict:
     """The spec of a time series without data: built with Altair once per column set.
 
     Altair takes longer to build a chart than the model takes to simulate a day, so the
-    structure is made once and each frame only supplies the ``ts`` dataset.
+    structure is made once and each frame only supplies the ``ts`` and ``changes`` datasets.
+    Right-axis series are dashed, and the legend shows them dashed too: colour and dash
+    encode the same field with the same domain, so Vega-Lite merges them into one legend.
     """
+    names = [spec.labels.get(c, c) for c in (*left, *right)]
+    dashes = [list(_SOLID)] * len(left) + [list(_DASHED if left else _SOLID)] * len(right)
+    # Line swatches (not the points' circles), long enough to show a dash.
+    legend = alt.Legend(
+        orient="bottom", columns=3, symbolType="stroke", symbolStrokeWidth=2, symbolSize=400
+    )
 
     def layer(
-        cols: tuple[str, ...], axis_title: str, orient: Literal["left", "right"], dash: bool
+        cols: tuple[str, ...], axis_title: str, orient: Literal["left", "right"]
     ) -> alt.Chart:
         labels: list[str | alt.FieldName] = [spec.labels.get(c, c) for c in cols]
+        point: Any = alt.OverlayMarkDef(filled=True, size=28) if markers else False
         return (
             alt.Chart(alt.Data(name="ts"))
             .transform_fold(labels, as_=["metric", "value"])
-            .mark_line(strokeWidth=1.6, clip=True, strokeDash=[4, 2] if dash else [1, 0])
+            .mark_line(strokeWidth=1.6, clip=True, point=point)
             .encode(
                 x=alt.X("day:Q", title="day", axis=alt.Axis(tickMinStep=1, format="d")),
                 y=alt.Y("value:Q", title=axis_title, axis=alt.Axis(orient=orient)),
                 color=alt.Color(
-                    "metric:N", title=None, legend=alt.Legend(orient="bottom", columns=3)
+                    "metric:N", title=None, scale=alt.Scale(domain=names), legend=legend
+                ),
+                strokeDash=alt.StrokeDash(
+                    "metric:N", title=None, scale=alt.Scale(domain=names, range=dashes),
+                    legend=legend,
                 ),
                 tooltip=["day:Q", "metric:N", alt.Tooltip("value:Q", format=",.4~g")],
             )
-        )
+        )  # fmt: skip
 
     layers = []
     if left:
-        layers.append(layer(left, spec.left_title, "left", dash=False))
+        layers.append(layer(left, spec.left_title, "left"))
     if right:
-        layers.append(layer(right, spec.right_title, "right", dash=bool(left)))
-    chart = layers[0] if len(layers) == 1 else alt.layer(*layers).resolve_scale(y="independent")
+        layers.append(layer(right, spec.right_title, "right"))
+    lines = layers[0] if len(layers) == 1 else alt.layer(*layers).resolve_scale(y="independent")
+    # Rule changes: a dotted grey line at the first day a change applies, named on hover.
+    changes = (
+        alt.Chart(alt.Data(name="changes"))
+        .mark_rule(color="#555555", strokeDash=[2, 2], strokeWidth=1.3)
+        .encode(
+            x=alt.X("day:Q"),
+            tooltip=[alt.Tooltip("day:Q", title="from day"), alt.Tooltip("change:N", title="rule")],
+        )
+    )
+    chart = alt.layer(lines, changes)
     chart = chart.properties(title=spec.title, width="container", height=_HEIGHT)
     return _renderer(chart.to_dict(validate=False), "svg")
 
 
-def time_series_spec(frame: pd.DataFrame, spec: TimeSeries) -> dict | None:
-    """A line chart of the columns of ``spec`` that ``frame`` has.
+def time_series_spec(
+    frame: pd.DataFrame, spec: TimeSeries, changes: Sequence[RuleChangeMark] = ()
+) -> dict | None:
+    """A line chart of the columns of ``spec`` that ``frame`` has, with rule changes marked.
 
     Args:
         frame: Daily metrics with a ``day`` column (one row per day).
         spec: Which columns, axes and labels.
+        changes: Rule changes to mark (a vertical line at the day each applies from).
 
     Returns:
         The Vega-Lite spec (data in ``datasets["ts"]``, one record per day with the
-        metrics under their labels), or None when ``frame`` has no rows yet (Vega cannot
-        scale an empty axis) or none of the columns (a model version without them).
+        metrics under their labels, and ``datasets["changes"]``), or None when ``frame``
+        has no rows yet (Vega cannot scale an empty axis) or none of the columns (a model
+        version without them). Up to :data:`MARKER_DAYS` days, each day is also a point.
     """
     if frame.empty:
         return None
@@ -177,7 +233,9 @@ def time_series_spec(frame: pd.DataFrame, spec: TimeSeries) -> dict | None:
     if not left and not right:
         return None
     data = frame[["day", *left, *right]].rename(columns=spec.labels)
-    return _with_data(_time_series_template(spec, left, right), ts=_records(data))
+    template = _time_series_template(spec, left, right, len(frame) <= MARKER_DAYS)
+    marks = [{"day": c.day, "change": c.text} for c in changes]
+    return _with_data(template, ts=_records(data), changes=marks)
 
 
 _SHAPES = {"platform": "diamond", "manufacturer": "square", "courier": "triangle-up",
@@ -195,7 +253,7 @@ def _network_template(
     no_axis = alt.Axis(labels=False, ticks=False, grid=False, domain=False, title=None)
     edge_layer = (
         alt.Chart(alt.Data(name="edges"))
-        .mark_rule(opacity=0.18, strokeWidth=0.7)
+        .mark_rule(opacity=0.25, strokeWidth=0.7)
         .encode(
             x=alt.X("x:Q", scale=x_scale, axis=no_axis),
             y=alt.Y("y:Q", scale=y_scale, axis=no_axis),
@@ -204,6 +262,9 @@ def _network_template(
             color=alt.Color(
                 "kind:N",
                 title="contract / flow",
+                # Swatches at full strength: the edges' own opacity would make them too faint
+                # to tell listing from delivery.
+                legend=alt.Legend(symbolOpacity=1, symbolStrokeWidth=3),
                 scale=alt.Scale(
                     domain=list(edge_kinds), range=[_EDGE_COLORS.get(k, "#999") for k in edge_kinds]
                 ),

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ecosim.config import EcosimConfig, get_dotted, load_config, parse_override
 from ecosim.model import EcosystemModel
+from ecosim.viz.charts import RuleChangeMark
 
 __all__ = [
     "CONFIG_ENV",
@@ -75,6 +76,14 @@ class Control:
         """The label with the value, e.g. ``Mall commission: 5.0%``."""
         if self.type in ("Checkbox", "Select", "InputText"):
             return self.label if self.type != "InputText" else f"{self.label}: {value}"
+        return f"{self.label}: {self.fmt.format(value)}"
+
+    def describe(self, value: Any) -> str:
+        """The label with the value for every input type, e.g. ``Escrow: off``."""
+        if self.type == "Checkbox":
+            return f"{self.label}: {'on' if value else 'off'}"
+        if self.type in ("Select", "InputText"):
+            return f"{self.label}: {value}"
         return f"{self.label}: {self.fmt.format(value)}"
 
     def param(self, value: Any) -> dict[str, Any]:
@@ -220,6 +229,8 @@ class EcosimVizModel(EcosystemModel):
         super().__init__(config)
         self.rules = rules
         self.settings = settings
+        # Rule changes made in the app: (first day they apply to, rule name) -> description.
+        self._changes: dict[tuple[int, str], str] = {}
         # Play steps the model in a worker thread while the browser's events (rule changes)
         # arrive in another; the lock keeps a rule change out of the middle of a day.
         self._lock = threading.RLock()
@@ -244,12 +255,28 @@ class EcosimVizModel(EcosystemModel):
         with self._lock:
             parent = get_dotted(self.config, parent_key) if parent_key else self.config
             setattr(parent, leaf, value)  # validate_assignment checks type and range
+            value = getattr(parent, leaf)
             if self.rules is not None:
-                self.rules.values[name] = getattr(parent, leaf)
+                self.rules.values[name] = value
+            # A slider dragged sends many values before the next day: the last one counts.
+            self._changes[(self.steps + 1, name)] = RULES[name].describe(value)
+
+    def rule_changes(self) -> list[RuleChangeMark]:
+        """Rule changes of this run, in day order: the config's ``schedule:`` entries and
+        the changes made in the app (each from the first day it applies to)."""
+        by_key = {c.key: c for c in RULES.values()}
+        marks = []
+        for change in self.config.schedule:
+            control = by_key.get(change.key)
+            text = control.describe(change.value) if control else f"{change.key} = {change.value}"
+            marks.append(RuleChangeMark(change.day, text + " (scheduled)"))
+        with self._lock:
+            marks += [RuleChangeMark(day, text) for (day, _), text in self._changes.items()]
+        return sorted(marks, key=lambda m: m.day)
 
     def views(self) -> tuple[pd.DataFrame, pd.DataFrame, nx.DiGraph]:
         """Metrics by day (with a ``day`` column), the store table and the network, read
-        together between two days (with *Use threads*, SolaraViz redraws while the next day
+        together between two days (with *Use Threads*, SolaraViz redraws while the next day
         runs)."""
         with self._lock:
             return self.timeseries().reset_index(), self.merchant_table(), self.network()

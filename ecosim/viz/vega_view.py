@@ -53,9 +53,11 @@ module.exports = {
       // Nothing to draw before the first spec; a newer spec may have arrived meanwhile.
       if (token !== this.embedToken || !this.spec || !Object.keys(this.spec).length) { return; }
       const spec = { ...this.plain(this.spec), datasets: this.plain(this.datasets) };
-      // SVG unless the spec asks otherwise (the network's many marks draw faster on canvas).
+      // SVG unless the spec asks otherwise (the network's many marks draw faster on canvas);
+      // the actions menu saves the chart as SVG or PNG under the spec's download name.
       const meta = (spec.usermeta && spec.usermeta.embedOptions) || {};
       const options = { renderer: meta.renderer || 'svg',
+                        downloadFileName: meta.downloadFileName || 'ecosim-chart',
                         actions: { export: true, source: false, compiled: false, editor: false } };
       const shown = this.datasets;
       const result = await vegaEmbed(this.$refs.plot, spec, options);
