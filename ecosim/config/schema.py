@@ -196,8 +196,7 @@ class ConsumersConfig(_Section):
         "share of reference price",
         "Logit scale mu of the taste shock, as a share of the category's reference price "
         "(the price coefficient is 1/mu). At least 0.02: below it choice is all but "
-        "deterministic, one store takes a whole market and the logit best-response price "
-        "(unit cost plus mu / (1 - share)) diverges.",
+        "deterministic and one store takes a whole market.",
         ge=0.02,
         le=5,
         schedulable=True,
