@@ -53,7 +53,7 @@ def _bertrand_config(n_stores: int = N_STORES, **extra):
             "logistics.n_firms": 1,
             "logistics.price_per_parcel": 0.0,
             "logistics.price_sd": 0.0,
-            "logistics.congestion_days": 0.0,
+            "logistics.parcels_per_courier_day": 10_000.0,  # no queue: never beyond capacity
             "platforms.0.marketplace.payment_fee": 0.0,
             "platforms.0.ranking.sponsored_slots": 0,
             "platforms.0.reputation_rule": "none",

@@ -883,19 +883,50 @@ class LogisticsConfig(_Section):
     days_per_1000km: float = P(
         1.5, "days/1000 km", "Extra delivery time with distance.", ge=0, le=100, schedulable=True
     )
-    congestion_days: float = P(
-        3.0,
-        "days per unit overload",
-        "Extra days when volume exceeds capacity.",
-        ge=0,
-        le=100,
-        schedulable=True,
-    )
     loss_rate: float = P(
         0.002, "probability", "Chance a parcel is lost.", ge=0, le=1, schedulable=True
     )
     capacity_window: int = P(
         7, "days", "Window of volume used to size the courier force.", ge=1, le=365
+    )
+    delivery_noise_days: float = P(
+        0.3,
+        "days",
+        "Mean of the exponential courier-side noise added to a parcel's delivery time "
+        "(assumption: a few hours on average; the delivery time is rounded to whole days).",
+        ge=0,
+        le=30,
+        schedulable=True,
+    )
+    surge_factor: float = P(
+        3.0,
+        "x ordinary capacity",
+        "Dispatch capacity of a courier firm from a festival day on, as a multiple of its own "
+        "staff's (temporary workers, overtime, hired vehicles). China's State Post Bureau "
+        "expected 1.5 bn parcels over 11-16 November 2017, daily volumes up to three times a "
+        "typical day's (Xinhua via CGTN, 12 Nov 2017); 490 m a day over 11-16 November 2020, "
+        "about twice (People's Daily, 12 Nov 2020). 1 switches the surge off.",
+        ge=1,
+        le=20,
+        schedulable=True,
+    )
+    surge_days: int = P(
+        6,
+        "days",
+        "Days of full surge capacity, from the festival day on (the bureau's peak window, "
+        "11-16 November). 0 switches the surge off.",
+        ge=0,
+        le=60,
+        schedulable=True,
+    )
+    surge_ramp_days: int = P(
+        3,
+        "days",
+        "Days over which surge capacity falls linearly back to ordinary after the full-surge "
+        "days (assumption: temporary workers are let go over a few days).",
+        ge=0,
+        le=30,
+        schedulable=True,
     )
 
 
