@@ -93,12 +93,13 @@ METRICS: dict[str, tuple[str, str]] = {
     ),
     "courier_utilisation": (
         "share",
-        "sum over courier firms of min(parcels handed over today, capacity) / total capacity "
-        "(0..1; 0 without capacity)",
+        "parcels dispatched today / dispatch capacity today (surge included), summed over "
+        "courier firms (0..1; 0 without capacity)",
     ),
     "courier_overflow": (
-        "parcels/day",
-        "parcels beyond their courier's capacity today (they travel late, docs/model.md 7.6)",
+        "parcels",
+        "parcels waiting in the couriers' queues at the end of the day, to be dispatched on "
+        "later days (docs/model.md 7.5)",
     ),
     "consumer_surplus": ("RMB/day", "sum over today's searches of (mu/a) x (logsum - offline)"),
     "online_share": (

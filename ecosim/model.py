@@ -131,7 +131,7 @@ def build_state(config: EcosimConfig, rng: np.random.Generator) -> State:
         ]
     )
     state.offline_price = unit_cost * (1 + config.offline.markup)
-    state.courier_overload = np.zeros(state.couriers.n)
+    state.courier_wait = np.zeros(state.couriers.n)
     state.demand_hist = np.zeros(BULLWHIP_WINDOW)
     state.upstream_hist = np.zeros(BULLWHIP_WINDOW)
     state.production_hist = np.zeros(BULLWHIP_WINDOW)

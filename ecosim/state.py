@@ -158,7 +158,7 @@ class State:
     listings_per_category: np.ndarray = field(init=False)  # initial stores per category
     prior_rating: float = field(init=False)  # rating shown for a store without ratings
     display: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # per platform
-    courier_overload: np.ndarray = field(init=False)  # yesterday's load over capacity - 1
+    courier_wait: np.ndarray = field(init=False)  # days a parcel handed over next waits
     market_demand: np.ndarray = field(init=False)  # online orders per (platform x category) (ring)
 
     # labour

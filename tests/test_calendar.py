@@ -104,14 +104,18 @@ def test_festival_takes_its_share_of_the_year(share, seed):
     m = durable_multiplier(CalendarConfig(singles_day_share=share), datetime.date(2014, 11, 11))
     assert festival / before == pytest.approx(m, rel=0.3)
     assert festival / gmv.sum() == pytest.approx(share, rel=0.35)
-    # couriers: the day's parcels fill the same capacity and the excess travels late
+    # couriers: the day's parcels fill the loaded firms' capacity, surge (x3) included, and
+    # the rest waits in their queues for a few days (docs/model.md 7.5). Utilisation is
+    # summed over firms: a small firm (one courier) may keep spare capacity on the day.
+    # Measured: 0.72-1.0 on the day against at most 0.26-0.41 in the week before.
     util = frame["courier_utilisation"].to_numpy()
     overflow = frame["courier_overflow"].to_numpy()
-    # (utilisation is capped per firm: an idle firm beside an overloaded one keeps it below 1)
-    assert util[FESTIVAL - 1] > 2 * util[FESTIVAL - 8 : FESTIVAL - 1].mean()
+    assert util[FESTIVAL - 1] > 1.5 * util[FESTIVAL - 8 : FESTIVAL - 1].max()
     assert overflow[FESTIVAL - 1] > 100 * (overflow[FESTIVAL - 8 : FESTIVAL - 1].mean() + 1)
+    # arrivals in the festival's wake take 1.3-2.2 days longer than ordinary ones (2.1 days)
     days = frame["mean_delivery_days"].to_numpy()
-    assert days[FESTIVAL : FESTIVAL + 40].max() > 3 * days[FESTIVAL - 15 : FESTIVAL - 1].mean()
+    ordinary = days[FESTIVAL - 15 : FESTIVAL - 1].mean()
+    assert ordinary + 0.5 < days[FESTIVAL : FESTIVAL + 40].max() < ordinary + 6
 
 
 def test_no_festival_no_spike():

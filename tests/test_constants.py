@@ -39,6 +39,8 @@ TECHNICAL_CONSTANTS = {
     ("actors/merchants.py", "NICHE_KEYS"): "range of the uniform key mapped to query niches",
     ("demand.py", "CONSIDER_BLOCK"): "block size of a vectorized loop; draws do not depend on it",
     ("phases/strategy.py", "ENTRY_RATE_HOUSEHOLDS"): "the unit of merchants.entry_rate",
+    ("phases/strategy.py", "NEWTON_STEPS"): "iteration cap of a numerical solver that "
+    "converges in under ten steps",
     ("phases/ranking.py", "SALES_WINDOW"): "definition of the concentration metrics",
     ("model.py", "BULLWHIP_WINDOW"): "definition of the bullwhip metrics",
     ("phases/panels.py", "UNEMPLOYED_CODE"): "a sector code of the household panel",
@@ -52,8 +54,6 @@ TECHNICAL_CONSTANTS = {
 TECHNICAL_DRAWS = {
     ("actors/consumers.py", "create_consumers", 1): "a guard, max(rural regions, 1), in the "
     "range of a region index",
-    # Owned by the courier-queue work, which rewrites delivery-time noise: remove on merge.
-    ("phases/fulfilment.py", "ship", 0.3): "OTHER WORK: courier-queue helper",
 }
 
 #: Parameters of each numpy Generator method (positional count; keywords other than these

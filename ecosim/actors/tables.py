@@ -160,17 +160,24 @@ class LogisticsTable(Table):
     staff: np.ndarray
     parcels_today: np.ndarray
     volume_hist: np.ndarray
+    backlog: np.ndarray
+    capacity_today: np.ndarray
+    dispatched_today: np.ndarray
 
     def __init__(self, n: int, window: int) -> None:
         super().__init__(n)
         self.add_column("price")  # RMB/parcel
         self.add_column("staff", dtype=np.int64)  # couriers employed
-        self.add_column("parcels_today")
-        self.add_column("volume_hist", width=window)  # parcels per day (ring)
+        self.add_column("parcels_today")  # parcels handed over today
+        self.add_column("volume_hist", width=window)  # parcels handed over per day (ring)
+        self.add_column("backlog")  # parcels waiting for dispatch (queue, first come first served)
+        self.add_column("capacity_today")  # parcels the firm could dispatch today, surge included
+        self.add_column("dispatched_today")  # parcels dispatched today (from the queue's front)
 
     def capacity(self, parcels_per_courier_day: float) -> np.ndarray:
-        """Parcels each firm can carry in a day at normal speed."""
-        return self.staff * parcels_per_courier_day
+        """Parcels each firm's own staff can dispatch in a day (no festival surge), at least
+        one so that a queue always moves."""
+        return np.maximum(self.staff * parcels_per_courier_day, 1.0)
 
     def cheapest(self, rng: np.random.Generator, n: int, scale: float) -> np.ndarray:
         """Couriers chosen by ``n`` merchants: logit in price with scale ``scale`` (RMB),

@@ -201,8 +201,7 @@ class ConsumersConfig(_Section):
         "share of reference price",
         "Logit scale mu of the taste shock, as a share of the category's reference price "
         "(the price coefficient is 1/mu). At least 0.02: below it choice is all but "
-        "deterministic, one store takes a whole market and the logit best-response price "
-        "(unit cost plus mu / (1 - share)) diverges.",
+        "deterministic and one store takes a whole market.",
         ge=0.02,
         le=5,
         schedulable=True,
@@ -1115,14 +1114,6 @@ class LogisticsConfig(_Section):
     days_per_1000km: float = P(
         1.5, "days/1000 km", "Extra delivery time with distance.", ge=0, le=100, schedulable=True
     )
-    congestion_days: float = P(
-        3.0,
-        "days per unit overload",
-        "Extra days when volume exceeds capacity.",
-        ge=0,
-        le=100,
-        schedulable=True,
-    )
     loss_rate: float = P(
         0.002, "probability", "Chance a parcel is lost.", ge=0, le=1, schedulable=True
     )
@@ -1137,6 +1128,45 @@ class LogisticsConfig(_Section):
         "(assumption).",
         ge=0.01,
         le=1000,
+        schedulable=True,
+    )
+    delivery_noise_days: float = P(
+        0.3,
+        "days",
+        "Mean of the exponential courier-side noise added to a parcel's delivery time "
+        "(assumption: a few hours on average; the delivery time is rounded to whole days).",
+        ge=0,
+        le=30,
+        schedulable=True,
+    )
+    surge_factor: float = P(
+        3.0,
+        "x ordinary capacity",
+        "Dispatch capacity of a courier firm from a festival day on, as a multiple of its own "
+        "staff's (temporary workers, overtime, hired vehicles). China's State Post Bureau "
+        "expected 1.5 bn parcels over 11-16 November 2017, daily volumes up to three times a "
+        "typical day's (Xinhua via CGTN, 12 Nov 2017); 490 m a day over 11-16 November 2020, "
+        "about twice (People's Daily, 12 Nov 2020). 1 switches the surge off.",
+        ge=1,
+        le=20,
+        schedulable=True,
+    )
+    surge_days: int = P(
+        6,
+        "days",
+        "Days of full surge capacity, from the festival day on (the bureau's peak window, "
+        "11-16 November). 0 switches the surge off.",
+        ge=0,
+        le=60,
+        schedulable=True,
+    )
+    surge_ramp_days: int = P(
+        3,
+        "days",
+        "Days over which surge capacity falls linearly back to ordinary after the full-surge "
+        "days (assumption: temporary workers are let go over a few days).",
+        ge=0,
+        le=30,
         schedulable=True,
     )
 

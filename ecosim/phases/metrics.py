@@ -119,11 +119,10 @@ def collect(state: State) -> dict[str, float]:
     h, cr4 = grouped_concentration(w, mer.category[live])
     markup = (mer.price[live] - mer.wholesale[live]) / mer.wholesale[live]
     ref = np.array([c.reference_price for c in state.config.categories])[mer.category[live]]
-    # The same capacity as delivery times use (phases/fulfilment.py): at least one parcel.
-    capacity = np.maximum(
-        state.couriers.capacity(state.config.logistics.parcels_per_courier_day), 1.0
-    )
-    parcels = state.couriers.parcels_today
+    # Today's dispatch capacity (surge included) and parcels dispatched from the couriers'
+    # queues, as recorded when they dispatched (phases/fulfilment.py).
+    capacity = state.couriers.capacity_today
+    dispatched = state.couriers.dispatched_today
     revenue = t.platform_revenue_by_source
     online_value = t["gmv"]
     trust_all, trust_shoppers = _trust(state)
@@ -146,10 +145,8 @@ def collect(state: State) -> dict[str, float]:
         "consumer_trust": trust_all,
         "online_shopper_trust": trust_shoppers,
         "mean_delivery_days": ratio(t["delivery_days"], t["arrived"]),
-        "courier_utilisation": ratio(
-            float(np.minimum(parcels, capacity).sum()), float(capacity.sum())
-        ),
-        "courier_overflow": float(np.maximum(parcels - capacity, 0.0).sum()),
+        "courier_utilisation": ratio(float(dispatched.sum()), float(capacity.sum())),
+        "courier_overflow": float(state.couriers.backlog.sum()),
         "consumer_surplus": t["consumer_surplus"],
         "online_share": ratio(online_value, online_value + t["offline_sales"]),
         "stockout_rate": ratio(t["stockouts"], t["orders_attempted"]),

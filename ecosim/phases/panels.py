@@ -172,10 +172,10 @@ def _couriers(state: State, rec: Recorder) -> None:
             "courier": np.arange(cour.n),
             "price": cour.price,
             "parcels": parcels.copy(),
-            "capacity": cour.capacity(state.config.logistics.parcels_per_courier_day),
+            "capacity": cour.capacity_today.copy(),
             "staff": cour.staff,
-            "overload": state.courier_overload,
-            "delay": state.config.logistics.congestion_days * state.courier_overload,
+            "backlog": cour.backlog.copy(),
+            "delay": state.courier_wait.copy(),
         },
     )
     parcels[:] = 0.0
