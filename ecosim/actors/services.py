@@ -16,13 +16,16 @@ __all__ = ["ServiceProvider", "create_providers"]
 
 
 def create_providers(state: State) -> ServiceTable:
-    """``providers_per_type`` providers of each type, prices spread +-10% around the config."""
+    """``providers_per_type`` providers of each type, prices spread ``price_dispersion``
+    around the configured price."""
     cfg = state.config.services
     k = cfg.providers_per_type
     table = ServiceTable(k * len(SERVICE_TYPES))
     table.kind[:] = np.repeat(np.arange(len(SERVICE_TYPES)), k)
     base = np.array([getattr(cfg, f"{t}_price") for t in SERVICE_TYPES])
-    table.price[:] = base[table.kind] * state.rng.uniform(0.9, 1.1, table.n)
+    table.price[:] = base[table.kind] * state.rng.uniform(
+        1 - cfg.price_dispersion, 1 + cfg.price_dispersion, table.n
+    )
     return table
 
 

@@ -954,6 +954,44 @@ class ServicesConfig(_Section):
     decision_interval: int = P(
         30, "days", "Days between merchants' service decisions.", ge=1, le=365, schedulable=True
     )
+    marketing_sales_lift: float = P(
+        0.3,
+        "share/ranking score",
+        "Share more sales a store expects per unit of ranking score bought from marketing "
+        "(its expected benefit is marketing_visibility x this x its gross margin per day). "
+        "Assumption: no figure in the seeds; of the order of the ranking score's effect on a "
+        "listing's logit share near the top of a page.",
+        ge=0,
+        le=10,
+        schedulable=True,
+    )
+    analytics_margin_at_risk: float = P(
+        0.15,
+        "share",
+        "Share of a store's gross margin lost to demand-forecast error (stockouts and excess "
+        "stock) without analytics; analytics save analytics_forecast_gain of it. Assumption: "
+        "no figure in the seeds.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    max_staff_saving: float = P(
+        0.9,
+        "share",
+        "Cap on the share of a store's own staff need that customer service and operations "
+        "together replace (someone must still run the store). Assumption.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    price_dispersion: float = P(
+        0.1,
+        "share",
+        "Initial provider prices are the configured price times U(1 - d, 1 + d), d this "
+        "share. Assumption: providers start near, not at, the same price.",
+        ge=0,
+        le=0.99,
+    )
 
 
 class LabourConfig(_Section):

@@ -2,11 +2,14 @@
 providers deliver within the capacity their staff gives (a shortfall dilutes the effect).
 
 Expected daily benefit of each service to a store (RMB/day), with g its gross margin per day:
-- marketing: ``marketing_visibility x MARKETING_LIFT x g`` (ranking boost -> more sales);
+- marketing: ``marketing_visibility x marketing_sales_lift x g`` (ranking boost -> more sales);
 - customer service: disputes avoided (``customer_service_dispute_cut x disputes x price``)
   plus own staff saved (``customer_service_staff_saving x wage bill``);
 - operations: own staff saved (``operations_staff_saving x wage bill``);
-- analytics: ``analytics_forecast_gain x ANALYTICS_VALUE x g`` (fewer stockouts, less stock).
+- analytics: ``analytics_forecast_gain x analytics_margin_at_risk x g`` (fewer stockouts,
+  less stock).
+
+Every behavioural number is a field of ``config.services`` (docs/model.md, section 7.12).
 """
 
 from __future__ import annotations
@@ -32,8 +35,6 @@ __all__ = [
     "visibility",
 ]
 
-MARKETING_LIFT = 0.3  # share more sales per unit of ranking score bought
-ANALYTICS_VALUE = 0.15  # share of gross margin lost to forecast error without analytics
 MARKETING, CUSTOMER_SERVICE, OPERATIONS, ANALYTICS = range(len(SERVICE_TYPES))
 
 
@@ -64,13 +65,13 @@ def _benefits(state: State, rows: np.ndarray) -> np.ndarray:
     wage_bill = mer.staff[rows] * wage_rates(state)[0]
     disputes = units * state.metrics.get("dispute_rate", 0.0)
     out = np.zeros((rows.size, len(SERVICE_TYPES)))
-    out[:, MARKETING] = cfg.marketing_visibility * MARKETING_LIFT * gross
+    out[:, MARKETING] = cfg.marketing_visibility * cfg.marketing_sales_lift * gross
     out[:, CUSTOMER_SERVICE] = (
         cfg.customer_service_dispute_cut * disputes * mer.price[rows]
         + cfg.customer_service_staff_saving * wage_bill
     )
     out[:, OPERATIONS] = cfg.operations_staff_saving * wage_bill
-    out[:, ANALYTICS] = cfg.analytics_forecast_gain * ANALYTICS_VALUE * gross
+    out[:, ANALYTICS] = cfg.analytics_forecast_gain * cfg.analytics_margin_at_risk * gross
     return out
 
 
@@ -145,7 +146,7 @@ def staff_saving(state: State) -> np.ndarray:
         cfg.customer_service_staff_saving * eff[:, CUSTOMER_SERVICE]
         + cfg.operations_staff_saving * eff[:, OPERATIONS]
     )
-    return np.minimum(saving, 0.9)
+    return np.minimum(saving, cfg.max_staff_saving)
 
 
 def forecast_gain(state: State) -> np.ndarray:
