@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "REVENUE_SOURCES",
+    "SERVICES_SECTOR",
     "WAGE_LEVEL",
     "book_platform_revenue",
     "fee_rates",
@@ -44,6 +45,7 @@ __all__ = [
 
 # Relative wage of each labour sector (and of the other sector, last), times labour.wage.
 WAGE_LEVEL = np.array([0.9, 1.0, 0.95, 1.1, 1.6, 0.8, 1.0])
+SERVICES_SECTOR = 3  # service providers' place in WAGE_LEVEL (phases.labour.SECTORS order)
 
 
 def tier_fee_rates(plat: PlatformConfig, tier: np.ndarray) -> np.ndarray:

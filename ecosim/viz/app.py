@@ -187,6 +187,7 @@ def _kpis(frame: pd.DataFrame) -> list[tuple[str, str]]:
         "consumer_trust": ("trust", lambda v: f"{v:.2f}"),
         "iot_order_share": ("IoT orders", lambda v: f"{v:.1%}"),
         "unemployment_rate": ("unemployment", lambda v: f"{v:.1%}"),
+        "service_paying_share": ("stores paying for services", lambda v: f"{v:.1%}"),
     }
     return [(label, f(float(last[col]))) for col, (label, f) in fmt.items() if col in last]
 
