@@ -138,8 +138,10 @@ def choose_services(state: State) -> None:
             candidate[newcomers] = state.rng.choice(
                 offers, newcomers.size, p=_choice_shares(state, offers)
             )
-        price = np.where(candidate >= 0, prov.price[np.maximum(candidate, 0)], np.inf)
-        want = (candidate >= 0) & (value[:, k] > price)
+        offered = candidate >= 0
+        price = np.full(candidate.size, np.inf)
+        price[offered] = prov.price[candidate[offered]]
+        want = offered & (value[:, k] > price)
         drop = (current >= 0) & ~want
         join = (current < 0) & want
         np.subtract.at(prov.clients, current[drop], 1)
