@@ -105,6 +105,8 @@ class Tally:
     produced_for_stores: float = 0.0  # units manufacturers started for the online channel
     wholesale_margin: float = 0.0  # RMB, manufacturers' margin on units sold to stores
     services_revenue: float = 0.0  # RMB paid by stores to service providers
+    provider_entries: float = 0.0  # service providers opened
+    provider_exits: float = 0.0  # service providers closed
     entries: float = 0.0  # stores opened (flagships included)
     direct_entries: float = 0.0  # manufacturers' flagship stores opened
     exits: float = 0.0  # stores closed

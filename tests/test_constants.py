@@ -39,6 +39,7 @@ TECHNICAL_CONSTANTS = {
     ("actors/merchants.py", "NICHE_KEYS"): "range of the uniform key mapped to query niches",
     ("demand.py", "CONSIDER_BLOCK"): "block size of a vectorized loop; draws do not depend on it",
     ("phases/strategy.py", "ENTRY_RATE_HOUSEHOLDS"): "the unit of merchants.entry_rate",
+    ("economics.py", "SERVICES_SECTOR"): "an index into the sectors' wage vector",
     ("phases/strategy.py", "NEWTON_STEPS"): "iteration cap of a numerical solver that "
     "converges in under ten steps",
     ("phases/ranking.py", "SALES_WINDOW"): "definition of the concentration metrics",
@@ -281,7 +282,7 @@ NEW_KEYS = {
     "platforms.0.ranking.sales_window": (1, ()),
     "platforms.0.ad_quality_floor": (1.0, ()),
     "logistics.courier_choice_scale": (100.0, ()),
-    "services.price_spread": (0.9, ()),
+    "services.price_dispersion": (0.9, ()),
     "labour.workload_smoothing": (0.5, ()),
     "labour.wage_floor": (
         1.0,

@@ -215,6 +215,7 @@ class MerchantTable(Table):
     entry_day: np.ndarray
     staff: np.ndarray
     provider: np.ndarray
+    free_tools: np.ndarray
     orders_ema: np.ndarray
     iot_ema: np.ndarray
     units_hist: np.ndarray
@@ -252,6 +253,7 @@ class MerchantTable(Table):
         self.add_column("entry_day", dtype=np.int64)
         self.add_column("staff", dtype=np.int64)
         self.add_column("provider", dtype=np.int64, width=len(SERVICE_TYPES), fill=-1)
+        self.add_column("free_tools", dtype=bool, width=len(SERVICE_TYPES))  # free basic tools
         self.add_column("orders_ema")  # orders/day, exponential moving average (workload)
         self.add_column("iot_ema")  # of which placed by smart devices (orders/day)
         self.add_column("units_hist", width=HISTORY)  # units demanded per day (ring)
@@ -289,15 +291,23 @@ class ServiceTable(Table):
     """Columns of provider state (one row per provider)."""
 
     kind: np.ndarray
+    active: np.ndarray
     price: np.ndarray
     staff: np.ndarray
     clients: np.ndarray
     revenue_today: np.ndarray
+    profit_today: np.ndarray
+    profit_hist: np.ndarray
+    entry_day: np.ndarray
 
     def __init__(self, n: int) -> None:
         super().__init__(n)
         self.add_column("kind", dtype=np.int32)  # index into SERVICE_TYPES
+        self.add_column("active", dtype=bool, fill=True)  # open
         self.add_column("price")  # RMB/day per client
-        self.add_column("staff", dtype=np.int64)
+        self.add_column("staff", dtype=np.int64)  # hired staff (the owner is not counted)
         self.add_column("clients", dtype=np.int64)
-        self.add_column("revenue_today")
+        self.add_column("revenue_today")  # RMB
+        self.add_column("profit_today")  # RMB: revenue - costs - wages
+        self.add_column("profit_hist", width=HISTORY)  # RMB profit per day (ring)
+        self.add_column("entry_day", dtype=np.int64)
