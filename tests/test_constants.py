@@ -46,15 +46,14 @@ TECHNICAL_CONSTANTS = {
     ("model.py", "BULLWHIP_WINDOW"): "definition of the bullwhip metrics",
     ("phases/panels.py", "UNEMPLOYED_CODE"): "a sector code of the household panel",
     ("phases/panels.py", "SAMPLE_SEED"): "salt of the household sample's own random stream",
-    # Owned by the service-provider work, which moves them into the schema: remove on merge.
-    ("phases/services.py", "MARKETING_LIFT"): "OTHER WORK: services helper",
-    ("phases/services.py", "ANALYTICS_VALUE"): "OTHER WORK: services helper",
 }
 
 #: Numbers passed to random draws that are allowed: (file, function, value) and why.
 TECHNICAL_DRAWS = {
     ("actors/consumers.py", "create_consumers", 1): "a guard, max(rural regions, 1), in the "
     "range of a region index",
+    ("actors/services.py", "create_providers", 1): "the centre, 1 +- services.price_dispersion, "
+    "of the spread of initial prices around the configured one",
 }
 
 #: Parameters of each numpy Generator method (positional count; keywords other than these
@@ -298,7 +297,14 @@ NEW_KEYS = {
     "labour.wage_levels.merchants": (2.0, ("labour.merchant_orders_per_worker=1",)),
     "labour.wage_levels.manufacturers": (2.0, ()),
     "labour.wage_levels.logistics": (2.0, ()),
-    "labour.wage_levels.services": (2.0, ("services.clients_per_staff=1",)),
+    "labour.wage_levels.services": (
+        2.0,
+        (
+            "services.clients_per_staff=1",
+            "services.marketing_price=0.5",
+            "services.analytics_price=0.5",
+        ),
+    ),
     "labour.wage_levels.platform": (3.0, ()),
     "labour.wage_levels.offline_retail": (2.0, ()),
     "labour.wage_levels.other": (2.0, ()),
