@@ -357,8 +357,14 @@ class Recorder:
 
     # ------------------------------------------------------------------ writing
     def add(self, name: str, columns: Mapping[str, np.ndarray]) -> None:
-        """Append rows to ``name`` (a dict of equal-length arrays, every schema column)."""
-        self.tables[name].add(dict(columns))
+        """Append rows to ``name`` (a dict of equal-length arrays, every schema column).
+
+        The arrays are copied: a panel passes live state columns (a firm's staff), which the
+        following days change before the row group is written.
+        """
+        self.tables[name].add(
+            {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in columns.items()}
+        )
 
     def end_of_day(self, day: int) -> None:
         """Write a row group of every table every ``flush_days`` days."""
