@@ -420,7 +420,9 @@ class EcosystemModel(mesa.Model):
 
     def finish_outputs(self) -> list[Path]:
         """Write the buffered rows of every panel and log and give the files their final
-        names (``panel_stores.parquet``...). Returns the files written."""
+        names (``panel_stores.parquet``...); a last period shorter than the panel frequency
+        is written first. Returns the files written."""
+        panels.finish(self.state)
         return self.state.record.close()
 
     def timeseries(self) -> pd.DataFrame:
