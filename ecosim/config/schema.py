@@ -782,6 +782,18 @@ class ManufacturersConfig(_Section):
         le=120,
         schedulable=True,
     )
+    festival_prebuild_days: int = P(
+        30,
+        "days",
+        "Manufacturers add a festival's expected extra demand (its m - 1 days of their "
+        "forecast, docs/model.md 7.10) to their production target from this many days before "
+        "the stores' preparation window (calendar.preparation_days) opens, so the goods are "
+        "built within capacity by the time stores stock up; 0 switches the pre-build off "
+        "(assumption: makers pre-build for Double 11 about two months ahead of the day).",
+        ge=0,
+        le=365,
+        schedulable=True,
+    )
     brand_concentration: float = P(
         1.0,
         "exponent",
