@@ -203,11 +203,11 @@ METRICS: dict[str, tuple[str, str]] = {
     ),
     "service_uptake_operations": (
         "share",
-        "open stores paying a operations provider / open stores; 0 without stores",
+        "open stores paying an operations provider / open stores; 0 without stores",
     ),
     "service_uptake_analytics": (
         "share",
-        "open stores paying a analytics provider / open stores; 0 without stores",
+        "open stores paying an analytics provider / open stores; 0 without stores",
     ),
     "free_tool_share_marketing": (
         "share",
