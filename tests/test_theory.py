@@ -76,19 +76,13 @@ def test_logit_bertrand_nash_price():
     cfg = _bertrand_config()
     model = EcosystemModel(cfg, rng=3)
     model.run(60)
-    cat = cfg.categories[0]
-    ccfg = cfg.consumers
-    mu = ccfg.logit_scale * cat.reference_price
-    ref = cat.reference_price
-    days = cfg.logistics.base_days
-    v_rest = ccfg.quality_weight * ref * cat.quality_mean - ccfg.delivery_weight * ref * days
-    v0 = (-model.offline_price[0] + ccfg.quality_weight * ref * cat.quality_mean) / mu
-    p_star = _nash_price(cat.unit_cost, mu, v_rest, v0, N_STORES)
+    cost, mu, v_rest, v0 = _values(model)
+    p_star = _nash_price(cost, mu, v_rest, v0, N_STORES)
     prices = model.merchants.price[model.merchants.active]
     assert prices.size == N_STORES
     np.testing.assert_allclose(prices, p_star, rtol=0.01)
     # and the markup is mu / (1 - s), strictly above the monopolistic-competition floor mu
-    assert (prices - cat.unit_cost > mu).all()
+    assert (prices - cost > mu).all()
 
 
 def _bisect(f, lo: float, hi: float) -> float:
