@@ -397,6 +397,19 @@ def check_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _report_header(
+    config: str | None, seed: int | None, overrides: list[str] | None, repeat: int
+) -> dict[str, Any]:
+    """What every bench report starts with: the machine and what was run."""
+    return {
+        "machine": machine(),
+        "config": config,
+        "seed": seed,
+        "overrides": list(overrides or []),
+        "repeat": repeat,
+    }
+
+
 def bench(
     scales: list[Scale],
     repeat: int = 3,
@@ -427,14 +440,8 @@ def bench(
     """
     config = config if config is not None else default_config()
     started = time.perf_counter()
-    report: dict[str, Any] = {
-        "machine": machine(),
-        "config": config,
-        "seed": seed,
-        "overrides": list(overrides or []),
-        "repeat": repeat,
-        "scales": [],
-    }
+    report = _report_header(config, seed, overrides, repeat)
+    report["scales"] = []
 
     def run(scale: Scale) -> dict[str, Any]:
         return measure(scale, repeat, config, seed, progress, overrides)
@@ -477,14 +484,8 @@ def bench_panels(
     """
     config = config if config is not None else default_config()
     started = time.perf_counter()
-    report: dict[str, Any] = {
-        "machine": machine(),
-        "config": config,
-        "seed": seed,
-        "overrides": list(overrides or []),
-        "repeat": repeat,
-        "panels": [],
-    }
+    report = _report_header(config, seed, overrides, repeat)
+    report["panels"] = []
     for scale in scales:
         off = measure(scale, repeat, config, seed, progress, [*(overrides or []), *PANELS_OFF])
         on = measure(scale, repeat, config, seed, progress, [*(overrides or []), *PANELS_ALL], True)

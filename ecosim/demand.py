@@ -190,9 +190,9 @@ def travel_days(state: State, from_region: np.ndarray, to_region: np.ndarray) ->
 
 
 def delivery_estimate(state: State, from_region, to_region, courier) -> np.ndarray:
-    """Delivery days a shopper expects: travel time plus yesterday's congestion delay."""
-    cong = state.config.logistics.congestion_days * state.courier_overload[courier]
-    return travel_days(state, from_region, to_region) + cong
+    """Delivery days a shopper expects: travel time plus the days a parcel handed over now
+    would wait in its courier's queue (as of yesterday's close)."""
+    return travel_days(state, from_region, to_region) + state.courier_wait[courier]
 
 
 def typical_shopper(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

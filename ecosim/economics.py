@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "REVENUE_SOURCES",
+    "SERVICES_SECTOR",
     "book_platform_revenue",
     "fee_rates",
     "home_platform",
@@ -40,6 +41,9 @@ __all__ = [
     "unit_cost",
     "wage_rates",
 ]
+
+# Service providers' row in wage_rates (the order of phases.labour.SECTORS).
+SERVICES_SECTOR = 3
 
 
 def tier_fee_rates(plat: PlatformConfig, tier: np.ndarray) -> np.ndarray:

@@ -93,12 +93,13 @@ METRICS: dict[str, tuple[str, str]] = {
     ),
     "courier_utilisation": (
         "share",
-        "sum over courier firms of min(parcels handed over today, capacity) / total capacity "
-        "(0..1; 0 without capacity)",
+        "parcels dispatched today / dispatch capacity today (surge included), summed over "
+        "courier firms (0..1; 0 without capacity)",
     ),
     "courier_overflow": (
-        "parcels/day",
-        "parcels beyond their courier's capacity today (they travel late, docs/model.md 7.6)",
+        "parcels",
+        "parcels waiting in the couriers' queues at the end of the day, to be dispatched on "
+        "later days (docs/model.md 7.5)",
     ),
     "consumer_surplus": ("RMB/day", "sum over today's searches of (mu/a) x (logsum - offline)"),
     "online_share": (
@@ -114,7 +115,10 @@ METRICS: dict[str, tuple[str, str]] = {
     "employment_merchants": ("workers", "open stores' owners (self-employed) plus hired staff"),
     "employment_manufacturers": ("workers", "production staff"),
     "employment_logistics": ("workers", "couriers"),
-    "employment_services": ("workers", "staff of service providers"),
+    "employment_services": (
+        "workers",
+        "open service providers' owners (self-employed) plus their hired staff",
+    ),
     "employment_platform": ("workers", "platform staff"),
     "employment_offline_retail": ("workers", "offline shop staff"),
     "unemployment_rate": ("share", "unemployed households / all households; 0 without households"),
@@ -167,6 +171,70 @@ METRICS: dict[str, tuple[str, str]] = {
         "demanded), same window and empty case as bullwhip_ratio",
     ),
     "services_revenue": ("RMB/day", "payments of stores to service providers today"),
+    "services_profit": (
+        "RMB/day",
+        "service providers' profit today: services_revenue - their operating costs - wages",
+    ),
+    "services_job_share": (
+        "share",
+        "employment_services / employment_total; 0 without ecosystem jobs",
+    ),
+    "service_tool_share": (
+        "share",
+        "open stores using any service tool (a free tool or a paid service) / open stores; 0 "
+        "without stores",
+    ),
+    "service_paying_share": (
+        "share",
+        "open stores paying for at least one service / open stores; 0 without stores",
+    ),
+    "service_users_paying_share": (
+        "share",
+        "open stores paying for at least one service / open stores using any service tool; "
+        "0 without users",
+    ),
+    "service_uptake_marketing": (
+        "share",
+        "open stores paying a marketing provider / open stores; 0 without stores",
+    ),
+    "service_uptake_customer_service": (
+        "share",
+        "open stores paying a customer service provider / open stores; 0 without stores",
+    ),
+    "service_uptake_operations": (
+        "share",
+        "open stores paying an operations provider / open stores; 0 without stores",
+    ),
+    "service_uptake_analytics": (
+        "share",
+        "open stores paying an analytics provider / open stores; 0 without stores",
+    ),
+    "free_tool_share_marketing": (
+        "share",
+        "open stores using the free marketing tool (and not paying for it) / open "
+        "stores; 0 without stores",
+    ),
+    "free_tool_share_customer_service": (
+        "share",
+        "open stores using the free customer service tool (and not paying for it) / open "
+        "stores; 0 without stores",
+    ),
+    "free_tool_share_operations": (
+        "share",
+        "open stores using the free operations tool (and not paying for it) / open "
+        "stores; 0 without stores",
+    ),
+    "free_tool_share_analytics": (
+        "share",
+        "open stores using the free analytics tool (and not paying for it) / open "
+        "stores; 0 without stores",
+    ),
+    "providers_marketing": ("firms", "open marketing providers"),
+    "providers_customer_service": ("firms", "open customer service providers"),
+    "providers_operations": ("firms", "open operations providers"),
+    "providers_analytics": ("firms", "open analytics providers"),
+    "provider_entries": ("firms/day", "service providers opened today"),
+    "provider_exits": ("firms/day", "service providers closed today (losses or no cash)"),
     "household_cash": ("RMB", "mean household cash at the end of the day"),
     "other_spending": (
         "RMB/day",

@@ -31,7 +31,7 @@ from ecosim.actors.manufacturers import Manufacturer, create_manufacturers, stoc
 from ecosim.actors.merchants import Merchant, add_merchants
 from ecosim.actors.offline import OfflineRetail
 from ecosim.actors.platforms import Platform
-from ecosim.actors.services import ServiceProvider, create_providers
+from ecosim.actors.services import ServiceProvider, create_providers, fund_providers
 from ecosim.actors.tables import (
     HISTORY,
     MARKETPLACE,
@@ -128,6 +128,7 @@ def build_state(config: EcosimConfig, rng: np.random.Generator) -> State:
         state.consumers.base_income * config.consumers.initial_cash_days,
     )
     state.household_wealth = state.ledger.balances["households"].copy()
+    fund_providers(state, np.arange(state.providers.n))
     unit_cost = np.array(
         [
             state.manufacturers.unit_cost[state.manufacturers.category == c].mean()
@@ -135,7 +136,7 @@ def build_state(config: EcosimConfig, rng: np.random.Generator) -> State:
         ]
     )
     state.offline_price = unit_cost * (1 + config.offline.markup)
-    state.courier_overload = np.zeros(state.couriers.n)
+    state.courier_wait = np.zeros(state.couriers.n)
     state.demand_hist = np.zeros(BULLWHIP_WINDOW)
     state.upstream_hist = np.zeros(BULLWHIP_WINDOW)
     state.production_hist = np.zeros(BULLWHIP_WINDOW)
@@ -314,7 +315,9 @@ class EcosystemModel(mesa.Model):
         self.manufacturer_agents = [Manufacturer(self, i) for i in range(self.manufacturers.n)]
         self.courier_agents = [LogisticsFirm(self, i) for i in range(self.couriers.n)]
         self.platform_agents = [Platform(self, i) for i in range(self.platforms.n)]
-        self.provider_agents = [ServiceProvider(self, i) for i in range(self.providers.n)]
+        self.provider_agents: list[ServiceProvider] = []
+        self._provider_viewed = np.zeros(0, dtype=bool)
+        self._sync_provider_agents()
         self.offline = OfflineRetail(self)
         self.datacollector = Collector(
             self, model_reporters={name: _reporter(name) for name in self._metric_names()}
@@ -335,6 +338,16 @@ class EcosystemModel(mesa.Model):
         for r in np.flatnonzero(viewed & ~mer.active):
             self.merchant_agents[r].remove()
         self._merchant_viewed = viewed & mer.active
+
+    def _sync_provider_agents(self) -> None:
+        """Agents for the providers opened since the last call; closed ones' agents removed."""
+        prov = self.state.providers
+        known = len(self.provider_agents)
+        self.provider_agents.extend(ServiceProvider(self, r) for r in range(known, prov.n))
+        viewed = np.concatenate([self._provider_viewed, np.ones(prov.n - known, dtype=bool)])
+        for r in np.flatnonzero(viewed & ~prov.active):
+            self.provider_agents[r].remove()
+        self._provider_viewed = viewed & prov.active
 
     @property
     def consumer_agents(self) -> list[Consumer]:
@@ -400,6 +413,7 @@ class EcosystemModel(mesa.Model):
         listing.review_listings(s)
         strategy.exit_losers(s)
         strategy.entry(s)
+        services.review_providers(s)  # providers: profits, exit, entry, prices
         contracts.go_direct(s)
         # devices reorder through their maker's channel, re-chosen when that store closes
         consumption.relink_devices(s)
@@ -411,6 +425,7 @@ class EcosystemModel(mesa.Model):
         s.metrics = metrics.collect(s)
         panels.collect(s)
         self._sync_merchant_agents()
+        self._sync_provider_agents()
         self.datacollector.collect(self)
 
     def _start_day(self) -> None:
@@ -464,7 +479,9 @@ class EcosystemModel(mesa.Model):
 
     def finish_outputs(self) -> list[Path]:
         """Write the buffered rows of every panel and log and give the files their final
-        names (``panel_stores.parquet``...). Returns the files written."""
+        names (``panel_stores.parquet``...); a last period shorter than the panel frequency
+        is written first. Returns the files written."""
+        panels.finish(self.state)
         return self.state.record.close()
 
     def timeseries(self) -> pd.DataFrame:
@@ -520,7 +537,8 @@ class EcosystemModel(mesa.Model):
         )
 
     def network(self) -> nx.DiGraph:
-        """The ecosystem as a graph: platforms, manufacturers, open stores, couriers, services.
+        """The ecosystem as a graph: platforms, manufacturers, open stores, couriers, open
+        service providers.
 
         Node attributes: ``kind``, ``label``, ``sales`` (RMB: stores and platforms over the
         last 30 days, manufacturers their wholesale value over 30 days, couriers their
@@ -566,7 +584,7 @@ class EcosystemModel(mesa.Model):
             g.add_edge(f"manufacturer:{mer.supplier[m]}", node, kind="supply")
             g.add_edge(node, f"courier:{mer.courier[m]}", kind="delivery")
         prov = self.providers
-        for i in range(prov.n):
+        for i in np.flatnonzero(prov.active).tolist():
             kind = SERVICE_TYPES[prov.kind[i]]
             # sales: today's billing over the sales window, the providers' comparable figure
             g.add_node(

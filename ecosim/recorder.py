@@ -107,7 +107,7 @@ SCHEMAS: dict[str, dict[str, type]] = {
         "parcels": _F,
         "capacity": _F,
         "staff": _I,
-        "overload": _F,
+        "backlog": _F,
         "delay": _F,
     },
     "platforms": {

@@ -105,6 +105,8 @@ class Tally:
     produced_for_stores: float = 0.0  # units manufacturers started for the online channel
     wholesale_margin: float = 0.0  # RMB, manufacturers' margin on units sold to stores
     services_revenue: float = 0.0  # RMB paid by stores to service providers
+    provider_entries: float = 0.0  # service providers opened
+    provider_exits: float = 0.0  # service providers closed
     entries: float = 0.0  # stores opened (flagships included)
     direct_entries: float = 0.0  # manufacturers' flagship stores opened
     exits: float = 0.0  # stores closed
@@ -160,7 +162,7 @@ class State:
     store_orders_guess: np.ndarray = field(init=False)  # orders/day a new store expects [C]
     prior_rating: float = field(init=False)  # rating shown for a store without ratings
     display: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # per platform
-    courier_overload: np.ndarray = field(init=False)  # yesterday's load over capacity - 1
+    courier_wait: np.ndarray = field(init=False)  # days a parcel handed over next waits
     market_demand: np.ndarray = field(init=False)  # online orders per (platform x category) (ring)
 
     # labour

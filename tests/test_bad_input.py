@@ -160,6 +160,10 @@ def test_every_schedulable_key_is_read_while_the_model_runs():
                 "manufacturers.renegotiation_interval=5",
                 "platforms.0.escrow=false",
                 "merchants.outside_option=0",
+                # service providers enter (their entry reads initial_cash, outside_option)
+                "services.entry_rate=50",
+                "services.outside_option=0",
+                "services.fixed_cost=0",
             ],
         ]
         for variant in variants:

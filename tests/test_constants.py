@@ -39,6 +39,9 @@ TECHNICAL_CONSTANTS = {
     ("actors/merchants.py", "NICHE_KEYS"): "range of the uniform key mapped to query niches",
     ("demand.py", "CONSIDER_BLOCK"): "block size of a vectorized loop; draws do not depend on it",
     ("phases/strategy.py", "ENTRY_RATE_HOUSEHOLDS"): "the unit of merchants.entry_rate",
+    ("economics.py", "SERVICES_SECTOR"): "an index into the sectors' wage vector",
+    ("phases/strategy.py", "NEWTON_STEPS"): "iteration cap of a numerical solver that "
+    "converges in under ten steps",
     ("phases/ranking.py", "SALES_WINDOW"): "definition of the concentration metrics",
     ("model.py", "BULLWHIP_WINDOW"): "definition of the bullwhip metrics",
     ("model.py", "SETTLING_ROUNDS"): "iterations of a converging fixed point (prices move < 0.1%)",
@@ -46,17 +49,14 @@ TECHNICAL_CONSTANTS = {
     ("phases/labour.py", "GOLDEN"): "a mathematical constant spreading rounding thresholds",
     ("phases/panels.py", "UNEMPLOYED_CODE"): "a sector code of the household panel",
     ("phases/panels.py", "SAMPLE_SEED"): "salt of the household sample's own random stream",
-    # Owned by the service-provider work, which moves them into the schema: remove on merge.
-    ("phases/services.py", "MARKETING_LIFT"): "OTHER WORK: services helper",
-    ("phases/services.py", "ANALYTICS_VALUE"): "OTHER WORK: services helper",
 }
 
 #: Numbers passed to random draws that are allowed: (file, function, value) and why.
 TECHNICAL_DRAWS = {
     ("actors/consumers.py", "create_consumers", 1): "a guard, max(rural regions, 1), in the "
     "range of a region index",
-    # Owned by the courier-queue work, which rewrites delivery-time noise: remove on merge.
-    ("phases/fulfilment.py", "ship", 0.3): "OTHER WORK: courier-queue helper",
+    ("actors/services.py", "create_providers", 1): "the centre, 1 +- services.price_dispersion, "
+    "of the spread of initial prices around the configured one",
 }
 
 #: Parameters of each numpy Generator method (positional count; keywords other than these
@@ -269,7 +269,9 @@ NEW_KEYS = {
     "merchants.max_locked_share": (0.0, ("consumers.iot_adoption=0.8",)),
     "merchants.listing_demand_window": (
         3,
-        ("merchants.listing_review_period=3",),
+        # free to add a listing: at the default cost no store changes its listings in
+        # these 40 days, whatever the window
+        ("merchants.listing_review_period=3", "merchants.listing_cost=0"),
         "configs/scenarios/two_platforms.yaml",
     ),
     "manufacturers.min_quality": (0.75, FLAGSHIPS),
@@ -283,7 +285,7 @@ NEW_KEYS = {
     "platforms.0.ranking.sales_window": (1, ()),
     "platforms.0.ad_quality_floor": (1.0, ()),
     "logistics.courier_choice_scale": (100.0, ()),
-    "services.price_spread": (0.9, ()),
+    "services.price_dispersion": (0.9, ()),
     "labour.workload_smoothing": (0.5, ()),
     "labour.wage_floor": (
         1.0,
@@ -299,7 +301,14 @@ NEW_KEYS = {
     "labour.wage_levels.merchants": (2.0, ("labour.merchant_orders_per_worker=1",)),
     "labour.wage_levels.manufacturers": (2.0, ()),
     "labour.wage_levels.logistics": (2.0, ()),
-    "labour.wage_levels.services": (2.0, ("services.clients_per_staff=1",)),
+    "labour.wage_levels.services": (
+        2.0,
+        (
+            "services.clients_per_staff=1",
+            "services.marketing_price=0.5",
+            "services.analytics_price=0.5",
+        ),
+    ),
     # a small run's platform needs no whole worker (no floor of one: labour.whole_workers)
     "labour.wage_levels.platform": (3.0, ("labour.platform_orders_per_worker=10",)),
     "labour.wage_levels.offline_retail": (2.0, ()),

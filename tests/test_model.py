@@ -121,7 +121,7 @@ def test_network_mirrors_the_state(small_model):
     mer = small_model.merchants
     kinds = [d["kind"] for _, d in g.nodes(data=True)]
     assert kinds.count("merchant") == mer.active.sum()
-    assert kinds.count("service") == small_model.providers.n
+    assert kinds.count("service") == small_model.providers.active.sum()
     edges = [d["kind"] for *_, d in g.edges(data=True)]
     assert edges.count("listing") == mer.listed[mer.active].sum()
     assert edges.count("supply") == edges.count("delivery") == mer.active.sum()

@@ -229,6 +229,18 @@ def test_default_is_a_weekly_store_panel_in_memory_mesa_style():
         model.events("orders")
 
 
+def test_a_last_partial_week_is_written_when_the_run_ends(tmp_path):
+    """A 10-day run with weekly panels has rows on days 7 and 10 once finished, and the
+    panel's orders add up to the run's (none lost in the short last period)."""
+    model = EcosystemModel(small_config(), rng=2, output_dir=tmp_path)
+    model.run(10)
+    model.finish_outputs()
+    model.finish_outputs()  # a second call writes nothing more
+    panel = pd.read_parquet(tmp_path / file_name("stores"))
+    assert sorted(panel["day"].unique()) == [7, 10]
+    assert panel["orders"].sum() == pytest.approx(model.timeseries()["orders"].sum())
+
+
 def test_a_failed_run_leaves_no_file(tmp_path):
     model = EcosystemModel(small_config(*EVERYTHING), rng=1, output_dir=tmp_path)
     model.run(3)

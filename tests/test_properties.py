@@ -137,13 +137,6 @@ def test_known_extremes_run_cleanly(values):
     check_run({"consumers.n": 300, "merchants.n_initial": 20, **values})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known failure: with one store per category and no usable outside option (steep "
-    "offline prices, near-deterministic choice) a store's share rounds to 1 and the logit "
-    "best response unit_cost / (1 - t) + mu / (1 - share) in ecosim/phases/strategy.py "
-    "divides by zero; it needs a fixed-point best response, a change to the pricing model",
-)
 def test_lone_store_without_outside_option_runs_cleanly():
     check_run(
         {

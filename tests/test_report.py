@@ -213,7 +213,6 @@ def test_report_figures_are_labelled_in_words_with_bands_explained(one_replicati
     caption = outcome_caption(results)
     assert "One run per design point" in caption and "Colours" in caption
     timeseries = timeseries_figure(results)
-    assert timeseries is not None
     _check_figure(timeseries, "timeseries")
     assert [_oneline(ax.get_ylabel()) for ax in timeseries.axes] == [
         metric_label(o) for o in results.outputs

@@ -581,6 +581,29 @@ def test_dask_cluster_gives_identical_results(tmp_path, reference, cluster):
     assert pids <= {w.pid for w in cluster.workers}  # really ran on the cluster's workers
 
 
+def test_dask_cluster_keeps_each_runs_panels_as_a_local_sweep_does(tmp_path, cluster):
+    """keep_panels on a cluster: each run's panel and log files equal, byte for byte, those
+    of the same sweep on local processes (the loopback workers share this file system)."""
+    sweep = tmp_path / "keep.yaml"
+    sweep.write_text(
+        "scenario: configs/baseline.yaml\n"
+        "steps: 10\nreplications: 2\nseed: 5\nkeep_panels: true\n"
+        "overrides:\n  consumers.n: 300\n  merchants.n_initial: 20\n"
+        "  outputs.frequency: daily\n"
+        "parameters:\n  platforms.0.mall.commission_rate: [0.0, 0.05]\n"
+        "outputs: [gmv]\n"
+    )
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    assert run_sweep(sweep, local, workers=1, progress=False).done == 4
+    summary = run_sweep(sweep, remote, scheduler=cluster.address, progress=False)
+    assert (summary.done, summary.failed) == (4, 0)
+    kept = sorted(p.relative_to(local) for p in (local / "panels").rglob("*.parquet"))
+    assert len(kept) == 4  # the store panel of each run
+    assert kept == sorted(p.relative_to(remote) for p in (remote / "panels").rglob("*.parquet"))
+    for rel in kept:
+        assert (local / rel).read_bytes() == (remote / rel).read_bytes(), rel
+
+
 def test_dask_worker_killed_mid_sweep_gives_the_same_result(tmp_path, reference, cluster):
     path = _write(tmp_path)
     out = tmp_path / "out"

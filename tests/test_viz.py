@@ -286,3 +286,26 @@ def test_seed_that_is_not_a_whole_number_is_refused():
         EcosimVizModel(seed="12a", settings=SETTINGS)
     with pytest.raises(ValueError, match="Seed must be a whole number"):
         EcosimVizModel(seed="-3", settings=SETTINGS)
+
+
+def test_the_services_sector_is_charted():
+    """Service jobs in the employment chart, and a chart of service-tool use and paying stores
+    (the network's provider nodes: tests/test_model.py)."""
+    employment = next(ts for ts in TIME_SERIES if ts.title.startswith("Employment"))
+    assert "employment_services" in employment.columns
+    services = next(ts for ts in TIME_SERIES if ts.title.startswith("Service tools"))
+    frame = pd.DataFrame(
+        {
+            "day": [1, 2],
+            "service_tool_share": [0.8, 0.85],
+            "service_paying_share": [0.1, 0.09],
+            "employment_services": [12.0, 13.0],
+        }
+    )
+    rows = time_series_spec(frame, services)["datasets"]["ts"]
+    assert rows[1] == {
+        "day": 2.0,
+        "use any tool": 0.85,
+        "pay for a service": 0.09,
+        "service jobs": 13.0,
+    }

@@ -14,9 +14,8 @@ import pytest
 
 pytest.importorskip("solara")
 
-import solara
 
-from ecosim.viz.app import KPI_DAYS, EcosimApp, create_model, kpis, timeseries_csv
+from ecosim.viz.app import KPI_DAYS, create_model, kpis, timeseries_csv
 from ecosim.viz.charts import (
     MARKER_DAYS,
     TIME_SERIES,
@@ -27,18 +26,11 @@ from ecosim.viz.charts import (
 from ecosim.viz.controls import AppSettings
 from ecosim.viz.layout import NetworkLayout
 from ecosim.viz.vega_view import VegaView
+from tests import test_viz
+from tests.test_viz import SMALL
 
-SMALL = ("consumers.n=500", "merchants.n_initial=30", "consumers.offline_preference=2")
-SETTINGS = AppSettings("configs/baseline.yaml", SMALL)
-
-
-@pytest.fixture
-def app():
-    """The rendered app and the reactive holding its model; the render is closed after."""
-    model = solara.reactive(create_model(SETTINGS))
-    _, rc = solara.render(solara.AppLayout(children=[EcosimApp(model=model)]), handle_error=False)
-    yield model, rc
-    rc.close()
+# The rendered app and its model: the fixture of test_viz, in its small market (SMALL).
+app = test_viz.app
 
 
 def _step(rc, times: int = 1) -> None:

@@ -1,4 +1,4 @@
-"""Courier firms: price per parcel, courier force, congestion and delivery times."""
+"""Courier firms: price per parcel, courier force and dispatch queue (docs/model.md 7.5)."""
 
 from __future__ import annotations
 

@@ -160,17 +160,24 @@ class LogisticsTable(Table):
     staff: np.ndarray
     parcels_today: np.ndarray
     volume_hist: np.ndarray
+    backlog: np.ndarray
+    capacity_today: np.ndarray
+    dispatched_today: np.ndarray
 
     def __init__(self, n: int, window: int) -> None:
         super().__init__(n)
         self.add_column("price")  # RMB/parcel
         self.add_column("staff", dtype=np.int64)  # couriers employed
-        self.add_column("parcels_today")
-        self.add_column("volume_hist", width=window)  # parcels per day (ring)
+        self.add_column("parcels_today")  # parcels handed over today
+        self.add_column("volume_hist", width=window)  # parcels handed over per day (ring)
+        self.add_column("backlog")  # parcels waiting for dispatch (queue, first come first served)
+        self.add_column("capacity_today")  # parcels the firm could dispatch today, surge included
+        self.add_column("dispatched_today")  # parcels dispatched today (from the queue's front)
 
     def capacity(self, parcels_per_courier_day: float) -> np.ndarray:
-        """Parcels each firm can carry in a day at normal speed."""
-        return self.staff * parcels_per_courier_day
+        """Parcels each firm's own staff can dispatch in a day (no festival surge), at least
+        one so that a queue always moves."""
+        return np.maximum(self.staff * parcels_per_courier_day, 1.0)
 
     def cheapest(self, rng: np.random.Generator, n: int, scale: float) -> np.ndarray:
         """Couriers chosen by ``n`` merchants: logit in price with scale ``scale`` (RMB),
@@ -208,6 +215,7 @@ class MerchantTable(Table):
     entry_day: np.ndarray
     staff: np.ndarray
     provider: np.ndarray
+    free_tools: np.ndarray
     orders_ema: np.ndarray
     iot_ema: np.ndarray
     units_hist: np.ndarray
@@ -245,6 +253,7 @@ class MerchantTable(Table):
         self.add_column("entry_day", dtype=np.int64)
         self.add_column("staff", dtype=np.int64)
         self.add_column("provider", dtype=np.int64, width=len(SERVICE_TYPES), fill=-1)
+        self.add_column("free_tools", dtype=bool, width=len(SERVICE_TYPES))  # free basic tools
         self.add_column("orders_ema")  # orders/day, exponential moving average (workload)
         self.add_column("iot_ema")  # of which placed by smart devices (orders/day)
         self.add_column("units_hist", width=HISTORY)  # units demanded per day (ring)
@@ -282,15 +291,23 @@ class ServiceTable(Table):
     """Columns of provider state (one row per provider)."""
 
     kind: np.ndarray
+    active: np.ndarray
     price: np.ndarray
     staff: np.ndarray
     clients: np.ndarray
     revenue_today: np.ndarray
+    profit_today: np.ndarray
+    profit_hist: np.ndarray
+    entry_day: np.ndarray
 
     def __init__(self, n: int) -> None:
         super().__init__(n)
         self.add_column("kind", dtype=np.int32)  # index into SERVICE_TYPES
+        self.add_column("active", dtype=bool, fill=True)  # open
         self.add_column("price")  # RMB/day per client
-        self.add_column("staff", dtype=np.int64)
+        self.add_column("staff", dtype=np.int64)  # hired staff (the owner is not counted)
         self.add_column("clients", dtype=np.int64)
-        self.add_column("revenue_today")
+        self.add_column("revenue_today")  # RMB
+        self.add_column("profit_today")  # RMB: revenue - costs - wages
+        self.add_column("profit_hist", width=HISTORY)  # RMB profit per day (ring)
+        self.add_column("entry_day", dtype=np.int64)

@@ -201,8 +201,7 @@ class ConsumersConfig(_Section):
         "share of reference price",
         "Logit scale mu of the taste shock, as a share of the category's reference price "
         "(the price coefficient is 1/mu). At least 0.02: below it choice is all but "
-        "deterministic, one store takes a whole market and the logit best-response price "
-        "(unit cost plus mu / (1 - share)) diverges.",
+        "deterministic and one store takes a whole market.",
         ge=0.02,
         le=5,
         schedulable=True,
@@ -783,6 +782,18 @@ class ManufacturersConfig(_Section):
         le=120,
         schedulable=True,
     )
+    festival_prebuild_days: int = P(
+        30,
+        "days",
+        "Manufacturers add a festival's expected extra demand (its m - 1 days of their "
+        "forecast, docs/model.md 7.10) to their production target from this many days before "
+        "the stores' preparation window (calendar.preparation_days) opens, so the goods are "
+        "built within capacity by the time stores stock up; 0 switches the pre-build off "
+        "(assumption: makers pre-build for Double 11 about two months ahead of the day).",
+        ge=0,
+        le=365,
+        schedulable=True,
+    )
     brand_concentration: float = P(
         1.0,
         "exponent",
@@ -1115,14 +1126,6 @@ class LogisticsConfig(_Section):
     days_per_1000km: float = P(
         1.5, "days/1000 km", "Extra delivery time with distance.", ge=0, le=100, schedulable=True
     )
-    congestion_days: float = P(
-        3.0,
-        "days per unit overload",
-        "Extra days when volume exceeds capacity.",
-        ge=0,
-        le=100,
-        schedulable=True,
-    )
     loss_rate: float = P(
         0.002, "probability", "Chance a parcel is lost.", ge=0, le=1, schedulable=True
     )
@@ -1137,6 +1140,45 @@ class LogisticsConfig(_Section):
         "(assumption).",
         ge=0.01,
         le=1000,
+        schedulable=True,
+    )
+    delivery_noise_days: float = P(
+        0.3,
+        "days",
+        "Mean of the exponential courier-side noise added to a parcel's delivery time "
+        "(assumption: a few hours on average; the delivery time is rounded to whole days).",
+        ge=0,
+        le=30,
+        schedulable=True,
+    )
+    surge_factor: float = P(
+        3.0,
+        "x ordinary capacity",
+        "Dispatch capacity of a courier firm from a festival day on, as a multiple of its own "
+        "staff's (temporary workers, overtime, hired vehicles). China's State Post Bureau "
+        "expected 1.5 bn parcels over 11-16 November 2017, daily volumes up to three times a "
+        "typical day's (Xinhua via CGTN, 12 Nov 2017); 490 m a day over 11-16 November 2020, "
+        "about twice (People's Daily, 12 Nov 2020). 1 switches the surge off.",
+        ge=1,
+        le=20,
+        schedulable=True,
+    )
+    surge_days: int = P(
+        6,
+        "days",
+        "Days of full surge capacity, from the festival day on (the bureau's peak window, "
+        "11-16 November). 0 switches the surge off.",
+        ge=0,
+        le=60,
+        schedulable=True,
+    )
+    surge_ramp_days: int = P(
+        3,
+        "days",
+        "Days over which surge capacity falls linearly back to ordinary after the full-surge "
+        "days (assumption: temporary workers are let go over a few days).",
+        ge=0,
+        le=30,
         schedulable=True,
     )
 
@@ -1195,13 +1237,139 @@ class ServicesConfig(_Section):
     decision_interval: int = P(
         30, "days", "Days between merchants' service decisions.", ge=1, le=365, schedulable=True
     )
-    price_spread: float = P(
-        0.1,
-        "share of price",
-        "Providers' prices are drawn uniformly within +- this share around their type's price "
-        "(assumption).",
+    marketing_sales_lift: float = P(
+        0.3,
+        "share/ranking score",
+        "Share more sales a store expects per unit of ranking score bought from marketing "
+        "(its expected benefit is marketing_visibility x this x its gross margin per day). "
+        "Assumption: no figure in the seeds; of the order of the ranking score's effect on a "
+        "listing's logit share near the top of a page.",
         ge=0,
-        le=0.9,
+        le=10,
+        schedulable=True,
+    )
+    analytics_margin_at_risk: float = P(
+        0.15,
+        "share",
+        "Share of a store's gross margin lost to demand-forecast error (stockouts and excess "
+        "stock) without analytics; analytics save analytics_forecast_gain of it. Assumption: "
+        "no figure in the seeds.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    max_staff_saving: float = P(
+        0.9,
+        "share",
+        "Cap on the share of a store's own staff need that customer service and operations "
+        "together replace (someone must still run the store). Assumption.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    price_dispersion: float = P(
+        0.1,
+        "share",
+        "Initial provider prices are the configured price times U(1 - d, 1 + d), d this "
+        "share. Assumption: providers start near, not at, the same price.",
+        ge=0,
+        le=0.99,
+    )
+    free_tool_strength: float = P(
+        0.3,
+        "share",
+        "Effect of a type's free basic tool (offered by the platform at no charge: the seeds' "
+        "software tools, 001 @101024) as a share of the paid service's effect. Assumption: "
+        "basic tools do part of what a paid service does.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    free_tool_effort: float = P(
+        0.2,
+        "RMB/day",
+        "Owner's time cost of running one free tool: a store uses a free tool when its "
+        "expected benefit exceeds this. Assumption.",
+        ge=0,
+        le=1e4,
+        schedulable=True,
+    )
+    pricing: Literal["fixed", "competitive"] = P(
+        "competitive",
+        "-",
+        "fixed: providers keep their initial prices; competitive: at each review a provider "
+        "moves toward its logit best response to the other providers of its type, capped by "
+        "the monopoly price against the stores' benefits (docs/model.md, section 7.12).",
+        schedulable=True,
+    )
+    price_scale: float = P(
+        2.0,
+        "RMB/day",
+        "Logit scale of a store's choice among the providers of a type (how differentiated "
+        "providers are): the markup over cost is price_scale / (1 - share). Assumption.",
+        ge=0.01,
+        le=1e4,
+        schedulable=True,
+    )
+    price_adjust_rate: float = P(
+        0.3,
+        "share",
+        "Share of the way to its target price a provider moves at each review.",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
+    cost_per_client: float = P(
+        1.0,
+        "RMB/client-day",
+        "Provider's cost of serving a client besides staff (software, data, materials), paid "
+        "to the rest of the world. Assumption.",
+        ge=0,
+        le=1e5,
+        schedulable=True,
+    )
+    fixed_cost: float = P(
+        5.0,
+        "RMB/day",
+        "Provider's non-staff operating cost, paid to the rest of the world. Assumption: of "
+        "the order of a small store's (merchants.fixed_cost in the baseline: 2).",
+        ge=0,
+        le=1e6,
+        schedulable=True,
+    )
+    initial_cash: float = P(
+        5_000.0,
+        "RMB",
+        "Cash a provider starts with (its owner's capital), paid in by the rest of the world.",
+        ge=0,
+        le=1e9,
+        schedulable=True,
+    )
+    outside_option: float = P(
+        20.0,
+        "RMB/day",
+        "Daily profit a potential provider forgoes by opening (as merchants.outside_option).",
+        ge=0,
+        le=1e6,
+        schedulable=True,
+    )
+    entry_rate: float = P(
+        0.05,
+        "entrants/day per 10,000 households",
+        "Potential providers per day and service type, in proportion to the population; they "
+        "open when an entrant's expected profit beats outside_option.",
+        ge=0,
+        le=100,
+        schedulable=True,
+    )
+    exit_window: int = P(
+        60,
+        "days",
+        "A provider at least this old whose profit over this window is negative closes at "
+        "its review; one without cash closes at once.",
+        ge=1,
+        le=120,
+        schedulable=True,
     )
 
 

@@ -8,7 +8,7 @@ productivity, are moving averages of orders (stores, platform), units produced (
 and sales (offline shops), couriers' mean parcels over their capacity window, and service
 providers' current clients. Store
 owners are self-employed: ``employment_merchants`` counts them (one per open store) plus the
-staff stores hire from the households.
+staff stores hire from the households; so does ``employment_services`` for providers' owners.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 
 from ecosim.actors.tables import UNEMPLOYED
 from ecosim.economics import wage_rates
-from ecosim.phases.services import staff_saving
+from ecosim.phases.services import staff_needed, staff_saving
 
 if TYPE_CHECKING:
     from ecosim.state import State
@@ -103,8 +103,7 @@ def desired_staff(state: State) -> list[np.ndarray]:
     couriers = np.maximum(
         1, np.ceil(volume / (log.parcels_per_courier_day * log.target_utilisation))
     )
-    # like store owners, a provider's owner serves its first clients alone
-    services = np.rint(state.providers.clients / state.config.services.clients_per_staff)
+    services = staff_needed(state)  # the owner serves the first clients alone
     platform = whole_workers(state.platforms.orders_ema / lab.platform_orders_per_worker)
     offline = whole_workers(np.atleast_1d(state.offline_units_ema) / lab.offline_sales_per_worker)
     return [
@@ -222,15 +221,18 @@ def pay_wages(state: State) -> None:
     wage = wage_rates(state)
     income = np.where(cons.sector >= 0, wage[cons.sector], state.config.labour.benefit)
     cons.income[:] = income
+    staff = staff_arrays(state)
     for s in range(OTHER + 1):
         workers = np.flatnonzero(cons.sector == s)
-        if workers.size == 0:
+        if workers.size == 0:  # nobody to pay: no bill (not yesterday's; firms may have entered)
+            state.wage_bill[s] = np.zeros(staff[s].size)
             continue
         employer = cons.employer[workers]
         src = 0 if s == OTHER else employer
         state.ledger.pay(ACCOUNT[s], src, "households", workers, income[workers])
-        bill = np.bincount(employer, weights=income[workers], minlength=staff_arrays(state)[s].size)
+        bill = np.bincount(employer, weights=income[workers], minlength=staff[s].size)
         state.wage_bill[s] = bill
     jobless = np.flatnonzero(cons.sector == UNEMPLOYED)
     state.ledger.pay("world", 0, "households", jobless, income[jobless])
     state.merchants.profit_today -= state.wage_bill[0]
+    state.providers.profit_today -= state.wage_bill[SECTORS.index("services")]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.actors.merchants import cost_factor
+from ecosim.actors.tables import SERVICE_TYPES
 from ecosim.economics import unemployment_rate, wage_rates
 from ecosim.metrics import bullwhip_ratio, grouped_concentration, ratio
 from ecosim.phases.contracts import supplier_bargaining_power
@@ -28,6 +29,7 @@ def _labour_and_channel(state: State) -> dict[str, float]:
     staff = staff_arrays(state)
     out = {f"employment_{name}": float(staff[s].sum()) for s, name in enumerate(SECTORS)}
     out["employment_merchants"] += float(state.merchants.active.sum())  # self-employed owners
+    out["employment_services"] += float(state.providers.active.sum())  # and providers' owners
     out["employment_total"] = float(sum(out.values()))
     out["unemployment_rate"] = unemployment_rate(state)
     sector = state.consumers.sector
@@ -59,10 +61,39 @@ def _labour_and_channel(state: State) -> dict[str, float]:
     out["production_bullwhip_ratio"] = bullwhip_ratio(
         state.production_hist[ring], state.demand_hist[ring]
     )
-    out["services_revenue"] = t["services_revenue"]
+    out.update(_services(state, out))
     cash = state.ledger.balances["households"]
     out["household_cash"] = float(cash.mean()) if cash.size else 0.0
     out["other_spending"] = t["other_spending"]
+    return out
+
+
+def _services(state: State, jobs: dict[str, float]) -> dict[str, float]:
+    """Service uptake among open stores, providers by type, services' money and jobs."""
+    t = state.today
+    mer = state.merchants
+    prov = state.providers
+    live = mer.active
+    n_open = float(live.sum())
+    paid = (mer.provider[live] >= 0) & ~mer.free_tools[live]
+    free = mer.free_tools[live] & (mer.provider[live] < 0)
+    paying = float(paid.any(axis=1).sum())
+    users = float((paid | free).any(axis=1).sum())
+    out = {
+        "services_revenue": t["services_revenue"],
+        "services_profit": float(prov.profit_today.sum()),
+        "services_job_share": ratio(jobs["employment_services"], jobs["employment_total"]),
+        "service_tool_share": ratio(users, n_open),
+        "service_paying_share": ratio(paying, n_open),
+        "service_users_paying_share": ratio(paying, users),
+        "provider_entries": t["provider_entries"],
+        "provider_exits": t["provider_exits"],
+    }
+    open_by_type = np.bincount(prov.kind[prov.active], minlength=len(SERVICE_TYPES))
+    for k, name in enumerate(SERVICE_TYPES):
+        out[f"service_uptake_{name}"] = ratio(float(paid[:, k].sum()), n_open)
+        out[f"free_tool_share_{name}"] = ratio(float(free[:, k].sum()), n_open)
+        out[f"providers_{name}"] = float(open_by_type[k])
     return out
 
 
@@ -119,11 +150,10 @@ def collect(state: State) -> dict[str, float]:
     h, cr4 = grouped_concentration(w, mer.category[live])
     markup = (mer.price[live] - mer.wholesale[live]) / mer.wholesale[live]
     ref = np.array([c.reference_price for c in state.config.categories])[mer.category[live]]
-    # The same capacity as delivery times use (phases/fulfilment.py): at least one parcel.
-    capacity = np.maximum(
-        state.couriers.capacity(state.config.logistics.parcels_per_courier_day), 1.0
-    )
-    parcels = state.couriers.parcels_today
+    # Today's dispatch capacity (surge included) and parcels dispatched from the couriers'
+    # queues, as recorded when they dispatched (phases/fulfilment.py).
+    capacity = state.couriers.capacity_today
+    dispatched = state.couriers.dispatched_today
     revenue = t.platform_revenue_by_source
     online_value = t["gmv"]
     trust_all, trust_shoppers = _trust(state)
@@ -146,10 +176,8 @@ def collect(state: State) -> dict[str, float]:
         "consumer_trust": trust_all,
         "online_shopper_trust": trust_shoppers,
         "mean_delivery_days": ratio(t["delivery_days"], t["arrived"]),
-        "courier_utilisation": ratio(
-            float(np.minimum(parcels, capacity).sum()), float(capacity.sum())
-        ),
-        "courier_overflow": float(np.maximum(parcels - capacity, 0.0).sum()),
+        "courier_utilisation": ratio(float(dispatched.sum()), float(capacity.sum())),
+        "courier_overflow": float(state.couriers.backlog.sum()),
         "consumer_surplus": t["consumer_surplus"],
         "online_share": ratio(online_value, online_value + t["offline_sales"]),
         "stockout_rate": ratio(t["stockouts"], t["orders_attempted"]),

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ecosim.recorder import Recorder
     from ecosim.state import State
 
-__all__ = ["collect", "household_sample", "panel_day"]
+__all__ = ["collect", "finish", "household_sample", "panel_day"]
 
 UNEMPLOYED_CODE = 7  # a household panel's sector code without a job (recorder.CODES)
 SAMPLE_SEED = 0x5EED_0A11  # mixed with the run's seed: the household sample's own stream
@@ -172,10 +172,10 @@ def _couriers(state: State, rec: Recorder) -> None:
             "courier": np.arange(cour.n),
             "price": cour.price,
             "parcels": parcels.copy(),
-            "capacity": cour.capacity(state.config.logistics.parcels_per_courier_day),
+            "capacity": cour.capacity_today.copy(),
             "staff": cour.staff,
-            "overload": state.courier_overload,
-            "delay": state.config.logistics.congestion_days * state.courier_overload,
+            "backlog": cour.backlog.copy(),
+            "delay": state.courier_wait.copy(),
         },
     )
     parcels[:] = 0.0
@@ -240,13 +240,26 @@ def collect(state: State) -> None:
         return
     _add_flows(state, rec)
     if panel_day(state):
-        for name, write in (
-            ("stores", _stores),
-            ("manufacturers", _manufacturers),
-            ("couriers", _couriers),
-            ("platforms", _platforms),
-            ("households", _households),
-        ):
-            if rec.on[name]:
-                write(state, rec)
+        _write_rows(state, rec)
     rec.end_of_day(state.day)
+
+
+def finish(state: State) -> None:
+    """At the end of a run that stops inside a panel period (a 365-day run with weekly
+    panels), write that last, shorter period's rows, dated its last day, so that the panels'
+    flows still add up to the whole run."""
+    rec = state.record
+    if rec.active and not rec.closed and state.day > 0 and not panel_day(state):
+        _write_rows(state, rec)
+
+
+def _write_rows(state: State, rec: Recorder) -> None:
+    for name, write in (
+        ("stores", _stores),
+        ("manufacturers", _manufacturers),
+        ("couriers", _couriers),
+        ("platforms", _platforms),
+        ("households", _households),
+    ):
+        if rec.on[name]:
+            write(state, rec)

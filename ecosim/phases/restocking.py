@@ -24,7 +24,7 @@ from ecosim.phases import services
 if TYPE_CHECKING:
     from ecosim.state import State
 
-__all__ = ["demand_estimate", "forecast", "plan_production", "receive", "reorder"]
+__all__ = ["demand_estimate", "forecast", "plan_production", "prebuild_days", "receive", "reorder"]
 
 
 def receive(state: State) -> None:
@@ -134,13 +134,27 @@ def reorder(state: State) -> None:
         receive(state)  # same-day replenishment: on the shelf before the next sales
 
 
+def prebuild_days(state: State) -> float:
+    """Extra days of demand manufacturers build ahead for festivals (docs/model.md, 7.10).
+
+    A festival counts from ``festival_prebuild_days`` days before the stores' preparation
+    window opens until it opens: then the stores' stocking-up orders take the goods from
+    finished stock, and the manufacturers' target falls back to their moving average.
+    """
+    cal = state.config.calendar
+    near = cal.preparation_days
+    far = near + state.config.manufacturers.festival_prebuild_days
+    return upcoming_extra_days(cal, state.date, far) - upcoming_extra_days(cal, state.date, near)
+
+
 def plan_production(state: State) -> None:
     """Manufacturers finish due batches and start production up to their target.
 
-    Target ``(L_m + 1) x forecast + z_m x sd x sqrt(L_m + 1)`` against finished goods plus
-    work in progress, within today's spare capacity (offline production counted). The
-    forecast is the moving average of the stores' orders, or, for buyers of the platform's
-    point-of-sale data, of the units their stores' customers asked for.
+    Target ``(L_m + 1 + E) x forecast + z_m x sd x sqrt(L_m + 1)``, ``E`` the festival
+    pre-build's extra days (:func:`prebuild_days`), against finished goods plus work in
+    progress, within today's spare capacity (offline production counted). The forecast is
+    the moving average of the stores' orders, or, for buyers of the platform's point-of-sale
+    data, of the units their stores' customers asked for.
     """
     mfr = state.manufacturers
     mer = state.merchants
@@ -163,7 +177,8 @@ def plan_production(state: State) -> None:
         signal, state.day, age, mcfg.planning_window, state.config.merchants.safety_window
     )
     cover = mcfg.production_lead_time + 1
-    target = cover * mean + mcfg.safety_factor * sd * np.sqrt(cover)
+    # Festivals ahead are built for before the stores ask (docs/model.md, 7.10).
+    target = (cover + prebuild_days(state)) * mean + mcfg.safety_factor * sd * np.sqrt(cover)
     spare = np.maximum(mfr.capacity - mfr.produced_today, 0.0)
     start = np.minimum(
         np.maximum(np.ceil(target - mfr.finished_stock - mfr.in_production), 0.0),

@@ -4,12 +4,13 @@ Pricing rules (``merchants.pricing``):
 - ``fixed``: the initial markup over the wholesale price, for ever.
 - ``best_response``: the logit best response to rivals' current prices. With commission and
   payment fee t and unit cost c (wholesale plus courier), profit (p (1 - t) - c) s(p) is
-  maximal where p = c / (1 - t) + mu' / (1 - s), mu' the logit scale over the price
-  coefficient; the store moves ``price_adjust_rate`` of the way there. With symmetric stores
-  this converges to the Bertrand-Nash price p - c = mu / (1 - s). A store whose orders are
-  partly placed by smart devices (share L, which do not search) has the margin
-  mu' / ((1 - s)(1 - L)), capped at the price where owners switch their devices off (L
-  itself capped at ``merchants.max_locked_share``).
+  maximal where p = c / (1 - t) + mu' / (1 - s(p)), mu' the logit scale over the price
+  coefficient and s(p) the store's share at that price with its rivals' prices fixed (solved
+  exactly, a fixed point in its own price); the store moves ``price_adjust_rate`` of the way
+  there. With symmetric stores this converges to the Bertrand-Nash price
+  p - c = mu / (1 - s). A store whose orders are partly placed by smart devices (share L,
+  which do not search) has the margin mu' / ((1 - s(p))(1 - L)), capped at the price where
+  owners switch their devices off (L itself capped at ``merchants.max_locked_share``).
 - ``adaptive``: hill-climbing on realised profit: keep the direction of the last change
   (``merchants.adaptive_step`` of the price) if profit rose, reverse it otherwise.
 """
@@ -52,19 +53,25 @@ __all__ = [
     "close_stores",
     "entry",
     "exit_losers",
+    "logit_best_margin",
     "record_profits",
     "set_prices",
 ]
 
 # Households per which merchants.entry_rate counts entrants: the parameter's unit.
 ENTRY_RATE_HOUSEHOLDS = 10_000
+NEWTON_STEPS = 60  # at most; the best-response margin converges in under ten
 
 
 def best_response_prices(state: State, rows: np.ndarray) -> np.ndarray:
     """Each store's logit best response (RMB) to the current prices of its rivals.
 
     A store takes its market to be every live listing of its category on its home platform
-    plus offline retail, seen by the typical household.
+    plus offline retail, seen by the typical household. Its share is recomputed at every
+    candidate price with its rivals' prices fixed, so the price solves the first-order
+    condition ``p - c / (1 - t) = mu' / (1 - s(p))`` exactly (:func:`logit_best_margin`);
+    it stays finite when the store has nearly the whole market at its current price.
+    See docs/model.md, section 7.14.
     """
     mer = state.merchants
     out = mer.price[rows].copy()
@@ -83,25 +90,90 @@ def best_response_prices(state: State, rows: np.ndarray) -> np.ndarray:
             pool = min(market.size, state.config.consumers.consideration_pool)
             v = v + thin_market_bonus(state, pool)
             v0 = offline_value(state, c, alpha)[0, 0]
-            top = max(v.max(), v0)
-            weight = np.exp(v - top)
-            share = np.zeros(mer.n)
-            share[market] = weight / (np.exp(v0 - top) + weight.sum())
             mine = rows[sel]
-            s = share[mine]
+            # A store is listed on its home platform (one listed nowhere has no share).
+            at = np.minimum(np.searchsorted(market, mine), max(market.size - 1, 0))
+            listed = market[at] == mine if market.size else np.zeros(mine.size, dtype=bool)
             mall = mer.tier[mine] == MALL
             weight = price_weight(state, p, effective_trust(state, p, trust[0, 0], mall))
             mu_eff = logit_scale(state, c) / weight  # mu over the price coefficient
-            t = fee_rates(state, mine)
-            searched = unit_cost(state, mine) / (1 - t) + mu_eff / (1 - s)
+            cost = unit_cost(state, mine) / (1 - fee_rates(state, mine))
+            # log of the store's logit weight over its rivals' (offline included) at the
+            # price where its margin is zero: exp(v(p)) falls as exp(-p / mu')
+            log_odds = np.full(mine.size, -np.inf)
+            if market.size:
+                log_odds = v[at] - _log_rivals(v, v0)[at] + (mer.price[mine] - cost) / mu_eff
+                log_odds[~listed] = -np.inf
+            searched = cost + logit_best_margin(log_odds, mu_eff, np.zeros(mine.size))
             # Orders placed by smart devices do not search: with a share L of its orders
             # locked in, the first-order condition of (p (1 - t) - c)(S(p) + L) gives the
-            # margin mu' / ((1 - s)(1 - L)), up to the price at which owners shop instead.
+            # margin mu' / ((1 - s(p))(1 - L)), up to the price at which owners shop instead.
             locked = mer.iot_ema[mine] / np.maximum(mer.orders_ema[mine], 1e-9)
             locked = np.clip(locked, 0.0, state.config.merchants.max_locked_share)
-            with_lock = unit_cost(state, mine) / (1 - t) + mu_eff / ((1 - s) * (1 - locked))
+            with_lock = cost + logit_best_margin(log_odds, mu_eff, locked)
             ceiling = limit[c]
             out[sel] = np.maximum(searched, np.minimum(with_lock, ceiling))
+    return out
+
+
+def logit_best_margin(log_odds: np.ndarray, mu: np.ndarray, locked: np.ndarray) -> np.ndarray:
+    """Margin (RMB) ``m = p - c'`` that solves ``m = mu / ((1 - s(m))(1 - L))`` for logit
+    shares ``s(m) = b e^(-m/mu) / (1 + b e^(-m/mu))`` against fixed rivals.
+
+    ``b = exp(log_odds)`` is the store's logit weight over the sum of its rivals' weights
+    (offline included) at zero margin. The left side rises and the right side falls with
+    ``m``, so the root is unique; with ``r = 1 / (1 - L)`` it is ``m = mu (r + W(r b e^-r))``,
+    ``W`` the Lambert W function, computed in logs so that a store with all but the whole
+    market (``b`` beyond floating point) still gets a finite price.
+
+    Args:
+        log_odds: ``log b`` per store.
+        mu: logit scale over the price coefficient per store (RMB).
+        locked: share L of the store's orders that do not respond to price, in [0, 1).
+
+    Returns:
+        The best-response margin over ``c / (1 - t)`` per store (RMB), at least ``mu / (1 - L)``.
+    """
+    r = 1.0 / (1.0 - locked)
+    return mu * (r + np.exp(_log_lambert_w_exp(np.log(r) + log_odds - r)))
+
+
+def _log_lambert_w_exp(k: np.ndarray) -> np.ndarray:
+    """``log W(e^k)`` elementwise: the root ``u`` of ``e^u + u = k`` (Newton's method).
+
+    The function is increasing and convex, and the start lies right of the root
+    (``f(log k) = log k > 0`` for ``k > 1``, ``f(k) = e^k > 0`` otherwise), so Newton's
+    iterates fall monotonically to the root without overshooting.
+    """
+    k = np.maximum(np.asarray(k, dtype=float), -700.0)  # W(e^-700) = 0 to double precision
+    u = np.where(k > 1.0, np.log(np.maximum(k, 1.0)), k)
+    for _ in range(NEWTON_STEPS):
+        eu = np.exp(u)
+        step = (eu + u - k) / (eu + 1.0)
+        u = u - step
+        if np.all(np.abs(step) <= 1e-13 * (1.0 + np.abs(u))):
+            break
+    return u
+
+
+def _log_rivals(v: np.ndarray, v0: float) -> np.ndarray:
+    """For each listing of a market, the log of the summed logit weights of every other
+    option (the other listings and offline), from the listings' values ``v`` and offline's
+    ``v0`` (logit units).
+
+    Subtracting a listing's weight from the total is exact enough except for the option with
+    the largest weight, whose rivals may weigh nothing next to it: that one sum is taken
+    directly.
+    """
+    values = np.append(v, v0)
+    best = int(np.argmax(values))
+    weights = np.exp(values - values[best])
+    rest = weights.sum() - weights[:-1]
+    if best < v.size:
+        rest[best] = 1.0  # replaced below
+    out = values[best] + np.log(rest)
+    if best < v.size:
+        out[best] = np.logaddexp.reduce(np.delete(values, best))
     return out
 
 

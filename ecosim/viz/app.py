@@ -221,6 +221,7 @@ _KPIS: dict[str, tuple[str, Callable[[float], str]]] = {
     "consumer_trust": ("trust", lambda v: f"{v:.2f}"),
     "iot_order_share": ("IoT orders", lambda v: f"{v:.1%}"),
     "unemployment_rate": ("unemployment", lambda v: f"{v:.1%}"),
+    "service_paying_share": ("stores paying for services", lambda v: f"{v:.1%}"),
 }
 
 

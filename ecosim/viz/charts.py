@@ -102,6 +102,11 @@ TIME_SERIES: tuple[TimeSeries, ...] = (
                {"fraud_rate": "fraud rate", "consumer_trust": "consumer trust"}),
     TimeSeries("IoT order share", ("iot_order_share",), left_title="share of online orders",
                labels={"iot_order_share": "IoT order share"}),
+    TimeSeries("Service tools: use and paying stores",
+               ("service_tool_share", "service_paying_share"), ("employment_services",),
+               "share of open stores", "service jobs (owners + staff)",
+               {"service_tool_share": "use any tool", "service_paying_share": "pay for a service",
+                "employment_services": "service jobs"}),
 )  # fmt: skip
 
 _HEIGHT = 170
