@@ -27,7 +27,14 @@ from ecosim.economics import tier_fee_rates
 if TYPE_CHECKING:
     from ecosim.state import State
 
-__all__ = ["FIXED_POINT_ITERATIONS", "SteadyState", "platform_shares", "steady_state"]
+__all__ = [
+    "FIXED_POINT_ITERATIONS",
+    "SteadyState",
+    "median_looks_factor",
+    "platform_shares",
+    "position_looks",
+    "steady_state",
+]
 
 # Technical: iterations of the free-entry fixed point (it converges in ~10).
 FIXED_POINT_ITERATIONS = 60
@@ -52,6 +59,47 @@ def platform_shares(state: State) -> np.ndarray:
     if shares.sum() > 0:
         return shares / shares.sum()
     return np.full(shares.size, 1 / shares.size)
+
+
+def position_looks(pool: int, k: int, decay: float) -> np.ndarray:
+    """Chance that a shopper considers each of a page's ``pool`` positions [pool].
+
+    ``consider`` draws ``k`` positions without replacement with chance proportional to
+    ``w_x = exp(-decay x)`` (successive sampling). Its inclusion probabilities are taken in
+    the usual Poisson approximation, ``pi_x = 1 - exp(-lam w_x)`` with ``lam`` such that
+    ``sum pi_x = k`` (found by bisection in ``log lam``; no random draw). With the defaults
+    (40 positions, 8 looks, decay 0.08) it is within 0.01 of a simulation of ``consider``.
+    """
+    if k >= pool:
+        return np.ones(pool)
+    weights = np.exp(-decay * np.arange(pool))
+    lo, hi = -50.0, 50.0  # log lam: the sum runs from ~0 to pool, through k
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if (-np.expm1(-np.exp(mid) * weights)).sum() < k else (lo, mid)
+    return -np.expm1(-np.exp(0.5 * (lo + hi)) * weights)
+
+
+def median_looks_factor(looks: np.ndarray, listings: float) -> float:
+    """The median store's considered looks over the mean store's, in a market of
+    ``listings`` stores whose page has the position inclusion chances ``looks``.
+
+    Shopping maps a look at position ``x`` of a full page of ``P`` positions to rank
+    ``floor(x L / P)`` of a page of ``L < P`` listings (``thin_page_positions``), so a
+    store stands for ``P / L`` positions; the median store stands for the middle ones,
+    ``[P / 2 - P / (2 L), P / 2 + P / (2 L))`` (positions taken as unit intervals, so the
+    factor changes smoothly with ``L``, as ranks shift over time). A market of more listings
+    than positions is split into query niches of about a page each (7.3) and is taken as
+    one full page: ``L = P``.
+    """
+    pool = looks.size
+    n = min(max(float(listings), 1.0), float(pool))
+    cumulative = np.concatenate([[0.0], np.cumsum(looks)])  # looks before position y
+    lo, hi = pool / 2 - pool / (2 * n), pool / 2 + pool / (2 * n)
+    middle = np.interp(hi, np.arange(pool + 1), cumulative) - np.interp(
+        lo, np.arange(pool + 1), cumulative
+    )
+    return float(middle / (hi - lo) / looks.mean())
 
 
 def _mean_travel_days(state: State) -> float:
@@ -81,12 +129,16 @@ def steady_state(state: State) -> SteadyState:
     category's mean quality, as ratings show an honest store's quality; ``d`` the mean
     delivery days), against offline ``v0``: the online share is
     ``S(n) = K e^v / (e^v0 + K e^v)``. A store's margin at the logit Bertrand-Nash price is
-    ``(1 - t) mu' / (1 - s)``, ``mu' = mu / w``, ``s = S / n``; it sells ``D S / n`` a day of
-    the category's ``D`` daily needs (times the platform's share). Entry stops when the
-    typical store earns the outside option ``O`` after its fixed costs ``F`` (operating cost
-    and the annual fee), so ``n`` solves ``D S m(n) / n = F + O`` (a fixed point through the
-    store's share ``s`` in its margin; ``n`` is proportional to ``D``, so to the households,
-    once ``s`` is small). The two tiers enter in the proportions of ``mall_share``.
+    ``(1 - t) mu' / (1 - s)``, ``mu' = mu / w``, ``s = S / n``; the mean store sells
+    ``D S / n`` a day of the category's ``D`` daily needs (times the platform's share).
+    Shoppers look at the top of a page more often (``position_looks``), so the median
+    store, at the median rank, sells ``f(n)`` times the mean (``median_looks_factor``, about
+    0.75 with the defaults). Entrants predict their profit by the median incumbent's (7.14),
+    so entry stops when the median store earns the outside option ``O`` after its fixed costs
+    ``F`` (operating cost and the annual fee): ``n`` solves ``D S m(n) f(n) / n = F + O`` (a
+    fixed point through the store's share ``s`` in its margin; ``n`` is proportional to
+    ``D``, so to the households, once ``s`` is small). The two tiers enter in the
+    proportions of ``mall_share``.
 
     Returns:
         The estimate (see :class:`SteadyState`).
@@ -104,6 +156,8 @@ def steady_state(state: State) -> SteadyState:
     mfr = state.manufacturers
     tiers = np.array([MARKETPLACE, MALL], dtype=np.int8)
     tier_weight = np.array([1 - mcfg.mall_share, mcfg.mall_share])
+    pool = ccfg.consideration_pool
+    looks = position_looks(pool, min(ccfg.consideration_set, pool), ccfg.position_decay)
 
     stores = np.zeros((n_p, n_c))
     online = np.zeros((n_p, n_c))
@@ -135,7 +189,8 @@ def steady_state(state: State) -> SteadyState:
                 overhead = float(tier_weight @ fixed) + mcfg.outside_option  # RMB/day
                 # with no fixed cost and no outside option entry has no bound: take one store
                 # per online order a day
-                n_new = net / overhead if overhead > 0 else max(demand * share, 1.0)
+                median = median_looks_factor(looks, n)
+                n_new = net * median / overhead if overhead > 0 else max(demand * share, 1.0)
                 n_new = max(n_new, 1e-9)
                 if abs(n_new - n) < 1e-9 * n:
                     break

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from ecosim import EcosystemModel, load_config
-from ecosim.demand import thin_market_bonus, thin_page_positions
+from ecosim.demand import consider_looks, thin_market_bonus, thin_page_positions
 from ecosim.phases.labour import whole_workers
-from ecosim.steady import steady_state
+from ecosim.steady import median_looks_factor, position_looks, steady_state
 
 BASELINE = "configs/baseline.yaml"
 
@@ -33,8 +33,10 @@ def _per_household(model: EcosystemModel, last: int) -> dict[str, float]:
 def test_initial_stores_are_those_free_entry_supports_in_proportion_to_households():
     small, large = _model(3_000, 1), _model(30_000, 1)
     # with the same firms, ten times the households' demand supports ten times the stores
-    # (up to a store's own share s = S / n in its margin) at the same online share
-    state = small.state
+    # (up to a store's own share s = S / n in its margin, and the median rank's looks, which
+    # differ in markets of a few stores: with one or two the median store is the mean one)
+    # at the same online share
+    state = _model(10_000, 1).state
     est_small = steady_state(state)
     state.expected_daily_units = state.expected_daily_units * 10
     est_ten = steady_state(state)
@@ -57,6 +59,28 @@ def test_free_entry_estimate_responds_to_costs():
     dear = steady_state(_model(10_000, 1, "merchants.fixed_cost=20").state).stores.sum()
     keen = steady_state(_model(10_000, 1, "merchants.outside_option=5").state).stores.sum()
     assert dear < base < keen
+
+
+def test_looks_by_rank_follow_the_consideration_sets():
+    state = _model(300, 1).state
+    cfg = state.config.consumers
+    looks = position_looks(cfg.consideration_pool, cfg.consideration_set, cfg.position_decay)
+    assert looks.sum() == pytest.approx(cfg.consideration_set)
+    # the Poisson approximation against the sets shoppers draw (100,000 shoppers: the
+    # standard error of a frequency is at most 0.0016)
+    drawn = consider_looks(state, np.random.default_rng(5), 100_000)
+    frequency = np.bincount(drawn.ravel(), minlength=looks.size) / 100_000
+    assert np.abs(frequency - looks).max() < 0.015
+    # top positions draw more looks, so the median rank sells less than the mean one...
+    assert (np.diff(looks) < 0).all()
+    assert 0.65 < median_looks_factor(looks, 17) < 0.85
+    # ...unless every position is looked at alike (no decay, or every position looked at)
+    np.testing.assert_allclose(position_looks(40, 8, 0.0), 0.2)
+    assert median_looks_factor(position_looks(40, 8, 0.0), 20) == pytest.approx(1.0)
+    assert median_looks_factor(position_looks(10, 10, 0.08), 10) == 1.0
+    # and the free-entry estimate counts the median store: without the decay it is larger
+    flat = steady_state(_model(10_000, 1, "consumers.position_decay=0").state).stores.sum()
+    assert steady_state(_model(10_000, 1).state).stores.sum() < 0.85 * flat
 
 
 def test_a_thin_page_stands_for_a_full_one():
@@ -93,12 +117,18 @@ def test_whole_workers_employ_the_sectors_workload_at_any_size():
 def test_baseline_starts_near_where_it_settles(seed):
     model = _model(10_000, seed)
     start = int(model.merchants.active.sum())
-    model.run(120)
+    model.run(180)
     frame = model.timeseries()
-    # no shake-out: the store count on day 90 is within a band of the start (the first exit
-    # reviews, days 60-90, take the random draw's unfit stores; 200 stores fixed at the start
-    # kept 0.29 of them)
-    assert 0.6 * start <= frame.loc[90, "active_merchants"] <= 1.4 * start
+    # the start is the store count the market settles at: days 151-180 hold 0.74-0.79 of it
+    # (seeds 1-3; counting the mean store rather than the median one, 84-90 stores at the
+    # start, gave 0.61-0.70)
+    settled = frame.loc[151:180, "active_merchants"].mean()
+    assert 0.7 * start < settled < 1.3 * start
+    # no shake-out beyond selection: the first exit reviews (days 60-90) close the random
+    # draw's unfit stores (mean quality 0.61-0.67 against the survivors' 0.78-0.81) and the
+    # opportunists not caught yet, leaving 0.55-0.58 of the start on day 90 before entry
+    # replaces them; 200 stores fixed at the start kept 0.29 of them
+    assert 0.5 * start <= frame.loc[90, "active_merchants"] <= 1.4 * start
     # no burst of fraud from unknown opportunists in the first days
     assert frame.loc[1:10, "fraud_rate"].max() < 0.3
     # the online share of the first month is near that of the fourth
