@@ -67,7 +67,7 @@ from ecosim.phases import (
 from ecosim.phases.labour import GOLDEN
 from ecosim.recorder import Recorder
 from ecosim.state import State, Tally
-from ecosim.steady import platform_shares, steady_state
+from ecosim.steady import opportunist_stock_share, platform_shares, steady_state
 
 __all__ = ["BULLWHIP_WINDOW", "Collector", "EcosystemModel", "build_state"]
 
@@ -189,7 +189,9 @@ def _open_initial_stores(state: State, supported: np.ndarray) -> None:
     state.store_orders_guess = online_units / np.maximum(state.listings_per_category, 1)
     shares = platform_shares(state)
     platform = state.rng.choice(shares.size, size=category.size, p=shares)
-    rows = add_merchants(state, category.size, platform, category)
+    # the settled market's share of opportunists, not the entrants' (they are caught sooner)
+    cheats = state.rng.random(category.size) < opportunist_stock_share(state)
+    rows = add_merchants(state, category.size, platform, category, opportunistic=cheats)
     if shares.size > 1:
         multi = rows[state.rng.random(rows.size) < cfg.multihoming_share]
         state.merchants.listed[multi] = True

@@ -31,6 +31,7 @@ __all__ = [
     "FIXED_POINT_ITERATIONS",
     "SteadyState",
     "median_looks_factor",
+    "opportunist_stock_share",
     "platform_shares",
     "position_looks",
     "steady_state",
@@ -117,6 +118,40 @@ def _mean_travel_days(state: State) -> float:
     idx = np.arange(n_r)
     days = travel_days(state, idx[:, None], idx[None, :])  # [store region, home region]
     return float(shops @ days @ homes)
+
+
+def opportunist_stock_share(state: State) -> float:
+    """Share of the settled market's stores that are opportunists.
+
+    Entrants are opportunists with chance ``f = opportunistic_share`` (the flow share), but
+    the platforms catch them sooner than honest stores close, so the settled market holds
+    fewer: ``f L_o / (f L_o + (1 - f) L_h)``. An opportunist lasts
+    ``L_o = strikes_to_delist / (fake_reviews_per_day x fake_review_detection)`` days (its
+    platform's catch rate; the platforms' rates weighted by their initial shares, none where
+    ratings are not shown). An honest store lasts at least ``L_h = exit_window +
+    exit_review_period / 2`` days, the earliest its losses can close it (a store that earns
+    money stays longer), so the share is at most this; an opportunist never caught lasts
+    ``L_h`` too (it closes for losses like any store).
+
+    Returns:
+        The stock share (0..1).
+    """
+    mcfg = state.config.merchants
+    flow = mcfg.opportunistic_share
+    honest_days = mcfg.exit_window + mcfg.exit_review_period / 2
+    catch = np.array(
+        [
+            mcfg.fake_reviews_per_day * plat.fake_review_detection / plat.strikes_to_delist
+            if plat.reputation_rule != "none"
+            else 0.0
+            for plat in state.config.platforms
+        ]
+    )
+    rate = float(platform_shares(state) @ catch)  # catches a day per opportunist
+    cheat_days = min(1 / rate, honest_days) if rate > 0 else honest_days
+    weight = flow * cheat_days
+    total = weight + (1 - flow) * honest_days
+    return weight / total if total > 0 else flow
 
 
 def steady_state(state: State) -> SteadyState:

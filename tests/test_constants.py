@@ -259,7 +259,9 @@ NEW_KEYS = {
     "consumers.refunded_outcome": (1.0, ("merchants.opportunistic_share=0.5",)),
     "consumers.click_through": (0.8, ()),
     "merchants.min_quality": (0.65, ()),
-    "merchants.min_cost_factor": (0.9, ()),
+    # opportunists' cost: enough of them to open in a small run (the start holds the settled
+    # market's share, 0.043 of stores with the defaults)
+    "merchants.min_cost_factor": (0.9, ("merchants.opportunistic_share=0.5",)),
     "merchants.adaptive_step": (0.2, ("merchants.pricing=adaptive",)),
     "merchants.exit_review_period": (
         1,
@@ -285,7 +287,8 @@ NEW_KEYS = {
     "platforms.0.ranking.sales_window": (1, ()),
     "platforms.0.ad_quality_floor": (1.0, ()),
     "logistics.courier_choice_scale": (100.0, ()),
-    "services.price_dispersion": (0.9, ()),
+    # three providers of each type in the small run's 800 households (per 10,000 households)
+    "services.price_dispersion": (0.9, ("services.providers_per_type=37.5",)),
     "labour.workload_smoothing": (0.5, ()),
     "labour.wage_floor": (
         1.0,

@@ -646,6 +646,17 @@ class MerchantsConfig(_Section):
         le=1e7,
         schedulable=True,
     )
+    storefront_cost: float = P(
+        25.0,
+        "RMB/day per extra platform",
+        "Running cost of each storefront beyond a store's first (a second catalogue to keep, "
+        "stock to sync, shoppers' messages to answer), paid daily to the world: stores that "
+        "earn little on a second platform list on one only (assumption: an hour of a "
+        "worker's day at the default wage, 200 RMB over 8 hours).",
+        ge=0,
+        le=1e6,
+        schedulable=True,
+    )
     min_quality: float = P(
         0.05,
         "quality (0..1)",
@@ -1184,7 +1195,16 @@ class LogisticsConfig(_Section):
 
 
 class ServicesConfig(_Section):
-    providers_per_type: int = P(3, "firms", "Service providers of each type.", ge=0, le=1000)
+    providers_per_type: float = P(
+        3.0,
+        "firms per 10,000 households",
+        "Initial service providers of each type, in proportion to the population (rounded, at "
+        "least one of each type when positive; 0: none), so that the services' jobs per "
+        "household do not depend on how many households are simulated (assumption: 3 per "
+        "10,000 households, the former fixed count at the baseline's size).",
+        ge=0,
+        le=1000,
+    )
     marketing_price: float = P(8.0, "RMB/day", "Price of marketing services.", ge=0, le=1e5)
     marketing_visibility: float = P(
         0.5, "ranking score", "Ranking boost from marketing.", ge=0, le=100, schedulable=True

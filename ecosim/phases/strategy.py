@@ -211,11 +211,14 @@ def set_prices(state: State) -> None:
 
 
 def charge_fixed_costs(state: State) -> None:
-    """Daily operating cost, holding cost and annual listing fees (pro rata) of open stores."""
+    """Daily operating cost, holding cost, the running cost of storefronts beyond the first
+    and annual listing fees (pro rata) of open stores."""
     mer = state.merchants
     cfg = state.config.merchants
     live = np.flatnonzero(mer.active)
     cost = cfg.fixed_cost + cfg.holding_cost_rate * mer.wholesale[live] * mer.stock[live]
+    extra = np.maximum(mer.listed[live].sum(axis=1) - 1, 0)
+    cost = cost + cfg.storefront_cost * extra
     state.ledger.pay("merchants", live, "world", 0, cost)
     mer.profit_today[live] -= cost
     for p, plat in enumerate(state.config.platforms):
