@@ -54,10 +54,11 @@ class TargetSpec(BaseModel):
         description="mean or quantile of the daily values over 'days', or the ratio of their "
         "sum over 'days' to their sum over 'of_days'.",
     )
-    days: tuple[int, int] = Field(
-        (-30, -1),
+    days: tuple[int, int] | None = Field(
+        None,
         description="First and last day of the window (inclusive; 1 = the first day, "
-        "negative counts from the end: -1 = the last day).",
+        "negative counts from the end: -1 = the last day); default: the last 30 days, or the "
+        "whole run if it is shorter.",
     )
     q: float | None = Field(None, ge=0, le=1, description="quantile: which quantile (0..1).")
     of_days: tuple[int, int] | None = Field(
@@ -285,7 +286,7 @@ def _parse_target(
             f"{source}: key '{where}.tolerance': required when the value is 0 (the relative "
             "deviation divides by the value, or by the tolerance when the value is 0)"
         )
-    first, last = _window(spec.days, steps, source, f"{where}.days")
+    first, last = _window(spec.days or (max(-30, -steps), -1), steps, source, f"{where}.days")
     of_first = of_last = None
     if spec.statistic == "ratio":
         of_first, of_last = _window(spec.of_days or (1, -1), steps, source, f"{where}.of_days")
