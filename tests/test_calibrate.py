@@ -91,6 +91,11 @@ def test_moments_are_exact_on_a_known_series(tmp_path):
     assert moment(frame, ratio) == pytest.approx(20.0 / 210.0)
     part = _target(tmp_path, metric="gmv", statistic="ratio", days=[1, 2], of_days=[1, 4])
     assert moment(frame, part) == pytest.approx(3.0 / 10.0)
+    frame["orders"] = 2.0 * frame["gmv"]
+    both = _target(tmp_path, metric=["gmv", "orders"], days=[1, 2])
+    assert moment(frame, both) == pytest.approx(4.5)
+    per = _target(tmp_path, metric="gmv", statistic="ratio", of_metric=["gmv", "orders"])
+    assert moment(frame, per) == pytest.approx(1.0 / 3.0)  # same window (last 20 days)
 
 
 def test_objective_is_the_weighted_sum_of_squared_relative_deviations(tmp_path):
@@ -205,6 +210,10 @@ BAD = [
     ({"targets": {"x": {"metric": "gmv", "days": [1, 40], "value": 1, "source": "s"}}},
      "targets.x.days"),
     ({"targets": {"x": {"metric": "gmv", "value": 1, "source": "s", "fit": False}}}, "targets"),
+    ({"targets": {"x": {"metric": ["gmv", "ordres"], "value": 1, "source": "s"}}},
+     "targets.x.metric.1"),
+    ({"targets": {"x": {"metric": "gmv", "of_metric": "orders", "value": 1, "source": "s"}}},
+     "targets.x.of_metric"),
     ({"parameters": {"consumers.ofline_preference": {"low": 1, "high": 2}}},
      "parameters.consumers.ofline_preference"),
     ({"parameters": {"consumers.offline_preference": [1, 2]}},
@@ -319,3 +328,11 @@ def test_a_key_inside_a_list_is_written_with_its_whole_list(finished, tmp_path):
     platforms = doc["platforms"]
     assert platforms[0]["marketplace"]["payment_fee"] == 0.01
     assert platforms[0]["mall"]["commission_rate"] == cal.base.platforms[0].mall.commission_rate
+
+
+@pytest.mark.parametrize("name", ["seeds", "seeds_quick"])
+def test_the_shipped_calibration_files_are_valid_and_cite_their_sources(name):
+    cal = load_calibration_file(f"configs/calibration/{name}.yaml")
+    assert cal.fitted and len(cal.fitted) < len(cal.targets)  # some out-of-sample checks
+    assert all("@" in t.spec.source or "(" in t.spec.source for t in cal.targets)
+    assert cal.scenario_path is not None and cal.scenario_path.name == "baseline.yaml"

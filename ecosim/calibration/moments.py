@@ -1,8 +1,9 @@
 """Simulated moments and the objective of a calibration (docs/calibration.md, "Objective").
 
 A run's daily metrics (one row per day, indexed by day 1, 2, ...) give one value per target:
-the mean or a quantile of the metric over the target's window of days, or the ratio of its
-sum over the window to its sum over a second window. A trial averages each moment over its
+the mean or a quantile of the metric (or the daily sum of several) over the target's window
+of days, or the ratio of its sum over the window to the sum of the same or other metrics
+over a second window. A trial averages each moment over its
 replications; the objective is the weighted sum of squared relative deviations of those means
 from the targets, over the fitted targets only:
 
@@ -24,8 +25,9 @@ from ecosim.calibration.spec import Target
 __all__ = ["moment", "moments", "objective", "relative_deviation", "within_tolerance"]
 
 
-def _window(frame: pd.DataFrame, metric: str, first: int, last: int) -> pd.Series:
-    column = frame[metric].astype("float64")
+def _window(frame: pd.DataFrame, metrics: Sequence[str], first: int, last: int) -> pd.Series:
+    """The daily sum of ``metrics`` on days ``first..last``."""
+    column = frame[list(metrics)].astype("float64").sum(axis=1)
     return column.loc[(column.index >= first) & (column.index <= last)]
 
 
@@ -41,13 +43,13 @@ def moment(frame: pd.DataFrame, target: Target) -> float:
         day; a ratio whose denominator sums to zero is 0 (the metrics' own empty case).
     """
     spec = target.spec
-    values = _window(frame, spec.metric, target.first, target.last)
+    values = _window(frame, target.metrics, target.first, target.last)
     if values.empty:
         return float("nan")
     if spec.statistic == "quantile":
         return float(values.quantile(float(spec.q or 0.0)))
     if spec.statistic == "ratio":
-        of = _window(frame, spec.metric, int(target.of_first or 1), int(target.of_last or 0))
+        of = _window(frame, target.of_metrics, int(target.of_first or 1), int(target.of_last or 0))
         total = float(of.sum())
         return float(values.sum()) / total if total != 0 else 0.0
     return float(values.mean())

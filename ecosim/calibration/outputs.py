@@ -138,7 +138,7 @@ def fit_table(cal: CalibrationFile, trial: optuna.trial.FrozenTrial) -> pd.DataF
         rows.append(
             {
                 "target": target.name,
-                "metric": spec.metric,
+                "metric": target.label,
                 "statistic": target.describe(),
                 "value": spec.value,
                 "tolerance": spec.tolerance if spec.tolerance is not None else math.nan,
@@ -266,7 +266,7 @@ def fit_figure(table: pd.DataFrame, title: str) -> Figure:
         fig = Figure(figsize=(8.0, 0.45 * len(table) + 1.6))
         ax = fig.subplots()
         labels = [
-            f"{metric_label(metric, unit=False)} [{name}]"
+            f"{metric_label(metric, unit=False) if ' + ' not in metric else metric} [{name}]"
             for name, metric in zip(table["target"], table["metric"], strict=True)
         ]
         ys = np.arange(len(table))[::-1]

@@ -391,7 +391,7 @@ class _Drive:
             "seed": seed,
             "params": runs.params,
             "steps": self.cal.steps,
-            "outputs": sorted({t.spec.metric for t in self.cal.targets}),
+            "outputs": sorted({m for t in self.cal.targets for m in (*t.metrics, *t.of_metrics)}),
             "simulate": self.simulate,
             "panels_dir": None,
         }

@@ -48,7 +48,11 @@ class TargetSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    metric: str = Field(..., description="A daily metric (docs/model.md, Appendix B).")
+    metric: str | list[str] = Field(
+        ...,
+        description="A daily metric (docs/model.md, Appendix B), or a list of metrics in one "
+        "unit, summed day by day.",
+    )
     statistic: Literal["mean", "quantile", "ratio"] = Field(
         "mean",
         description="mean or quantile of the daily values over 'days', or the ratio of their "
@@ -62,7 +66,12 @@ class TargetSpec(BaseModel):
     )
     q: float | None = Field(None, ge=0, le=1, description="quantile: which quantile (0..1).")
     of_days: tuple[int, int] | None = Field(
-        None, description="ratio: the denominator's window (default: the whole run)."
+        None,
+        description="ratio: the denominator's window (default: the whole run, or 'days' when "
+        "'of_metric' is given).",
+    )
+    of_metric: str | list[str] | None = Field(
+        None, description="ratio: the denominator's metric or metrics (default: 'metric')."
     )
     value: float = Field(..., allow_inf_nan=False, description="Target value (metric's unit).")
     tolerance: float | None = Field(
@@ -141,6 +150,21 @@ class Target:
     of_last: int | None = None
 
     @property
+    def metrics(self) -> tuple[str, ...]:
+        """The metrics summed into the statistic's series."""
+        return _names(self.spec.metric)
+
+    @property
+    def of_metrics(self) -> tuple[str, ...]:
+        """ratio: the metrics summed into the denominator's series (default: :attr:`metrics`)."""
+        return _names(self.spec.of_metric) if self.spec.of_metric is not None else self.metrics
+
+    @property
+    def label(self) -> str:
+        """The metric (or ``a + b``) as written in tables."""
+        return " + ".join(self.metrics)
+
+    @property
     def scale(self) -> float:
         """The deviation's denominator: ``|value|``, or the tolerance when the value is 0."""
         return abs(self.spec.value) if self.spec.value != 0 else float(self.spec.tolerance or 1.0)
@@ -154,7 +178,8 @@ class Target:
         if spec.statistic == "quantile":
             return f"quantile {spec.q:g} over {window}"
         if spec.statistic == "ratio":
-            return f"sum over {window} / sum over days {self.of_first}-{self.of_last}"
+            of = "" if self.of_metrics == self.metrics else f" of {' + '.join(self.of_metrics)}"
+            return f"sum over {window} / sum{of} over days {self.of_first}-{self.of_last}"
         return f"mean over {window}"
 
     def normalised(self) -> dict[str, Any]:
@@ -228,6 +253,10 @@ class CalibrationFile:
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
+def _names(metric: str | list[str]) -> tuple[str, ...]:
+    return (metric,) if isinstance(metric, str) else tuple(metric)
+
+
 # --------------------------------------------------------------------------- errors
 def _describe(source: str, err: ErrorDetails) -> str:
     loc = ".".join(str(p) for p in err["loc"])
@@ -268,19 +297,29 @@ def _parse_target(
     name: str, spec: TargetSpec, metrics: list[str], steps: int, source: str
 ) -> Target:
     where = f"targets.{name}"
-    if spec.metric not in metrics:
-        close = difflib.get_close_matches(spec.metric, metrics, n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise ConfigError(
-            f"{source}: key '{where}.metric': {spec.metric!r} is not a daily metric{hint}; "
-            "the metrics are listed in docs/model.md, Appendix B"
-        )
+    for key, value in (("metric", spec.metric), ("of_metric", spec.of_metric)):
+        if value is None:
+            continue
+        names = _names(value)
+        if not names:
+            raise ConfigError(f"{source}: key '{where}.{key}': needs at least one metric")
+        for i, metric in enumerate(names):
+            if metric in metrics:
+                continue
+            close = difflib.get_close_matches(metric, metrics, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            at = f"{key}.{i}" if isinstance(value, list) else key
+            raise ConfigError(
+                f"{source}: key '{where}.{at}': {metric!r} is not a daily metric{hint}; "
+                "the metrics are listed in docs/model.md, Appendix B"
+            )
     if spec.statistic == "quantile" and spec.q is None:
         raise ConfigError(f"{source}: key '{where}.q': required for a quantile statistic")
     if spec.statistic != "quantile" and spec.q is not None:
         raise ConfigError(f"{source}: key '{where}.q': only used by the quantile statistic")
-    if spec.statistic != "ratio" and spec.of_days is not None:
-        raise ConfigError(f"{source}: key '{where}.of_days': only used by the ratio statistic")
+    for key in ("of_days", "of_metric"):
+        if spec.statistic != "ratio" and getattr(spec, key) is not None:
+            raise ConfigError(f"{source}: key '{where}.{key}': only used by the ratio statistic")
     if spec.value == 0 and spec.tolerance is None:
         raise ConfigError(
             f"{source}: key '{where}.tolerance': required when the value is 0 (the relative "
@@ -289,7 +328,8 @@ def _parse_target(
     first, last = _window(spec.days or (max(-30, -steps), -1), steps, source, f"{where}.days")
     of_first = of_last = None
     if spec.statistic == "ratio":
-        of_first, of_last = _window(spec.of_days or (1, -1), steps, source, f"{where}.of_days")
+        default = (first, last) if spec.of_metric is not None else (1, -1)
+        of_first, of_last = _window(spec.of_days or default, steps, source, f"{where}.of_days")
     return Target(name, spec, first, last, of_first, of_last)
 
 
