@@ -336,3 +336,24 @@ def test_the_shipped_calibration_files_are_valid_and_cite_their_sources(name):
     assert cal.fitted and len(cal.fitted) < len(cal.targets)  # some out-of-sample checks
     assert all("@" in t.spec.source or "(" in t.spec.source for t in cal.targets)
     assert cal.scenario_path is not None and cal.scenario_path.name == "baseline.yaml"
+
+
+def test_a_dask_cluster_runs_the_trials(tmp_path):
+    pytest.importorskip("distributed")
+    from tests.test_sweep import LoopbackCluster
+
+    path = _write(tmp_path, _spec())
+    (tmp_path / "dask").mkdir()
+    cluster = LoopbackCluster(tmp_path / "dask")
+    try:
+        cluster.add_worker()
+        cluster.wait_for_workers(1)
+        summary = run_calibration(path, tmp_path / "out", trials=3, progress=False,
+                                  scheduler=cluster.address, simulate=STAND_IN)  # fmt: skip
+    finally:
+        cluster.close()
+    assert "dask" in summary.executor and (summary.new, summary.failed) == (3, 0)
+    trials = pd.read_parquet(tmp_path / "out" / "trials.parquet")
+    noise = np.mean([int(s) % 10 for s in run_seeds(3, 1, 2)[0]])
+    expected = 100 * trials["consumers.offline_preference"] + noise + 14.5
+    np.testing.assert_allclose(trials["gmv_level_mean"], expected)

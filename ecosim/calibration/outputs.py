@@ -33,8 +33,7 @@ from ecosim.calibration.moments import relative_deviation, within_tolerance
 from ecosim.calibration.spec import CalibrationFile, Target
 from ecosim.config import get_dotted, set_dotted
 from ecosim.io import atomic_write, write_json, write_parquet, write_text
-from ecosim.labels import metric_label
-from ecosim.plots import figure_style, legend_outside, png_writer
+from ecosim.plots import figure_style, legend_outside, png_writer, wrap_label
 
 __all__ = [
     "BEST",
@@ -263,12 +262,10 @@ def fit_figure(table: pd.DataFrame, title: str) -> Figure:
     share one axis; a bar marks each target's tolerance band.
     """
     with figure_style():
-        fig = Figure(figsize=(8.0, 0.45 * len(table) + 1.6))
+        fig = Figure(figsize=(8.0, 0.5 * len(table) + 1.8))
         ax = fig.subplots()
-        labels = [
-            f"{metric_label(metric, unit=False) if ' + ' not in metric else metric} [{name}]"
-            for name, metric in zip(table["target"], table["metric"], strict=True)
-        ]
+        # The target's own name: it is what fit.md and the calibration file call it.
+        labels = [wrap_label(str(name).replace("_", " "), 30) for name in table["target"]]
         ys = np.arange(len(table))[::-1]
         scale = (table["value"].abs()).where(table["value"] != 0, table["tolerance"]).to_numpy()
         tol = 100 * table["tolerance"].to_numpy(dtype=float) / scale
@@ -285,7 +282,7 @@ def fit_figure(table: pd.DataFrame, title: str) -> Figure:
                 )
         ax.axvline(0.0, color="0.3", linewidth=1)
         ax.set_yticks(ys, labels)
-        ax.set_xlabel("achieved vs target: (achieved - target) / target, % (grey: tolerance)")
+        ax.set_xlabel("(achieved - target) / |target|, %; grey: tolerance")
         ax.set_title(f"Achieved vs target: {title}")
         legend_outside(ax)
     return fig

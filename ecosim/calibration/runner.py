@@ -116,6 +116,8 @@ def open_study(out_dir: Path, sampler: optuna.samplers.BaseSampler | None = None
         out_dir: the calibration's output folder (must exist).
         sampler: the sampler (``None``: a study opened only to read its trials).
     """
+    # Optuna logs every study it opens and every trial it is told; the progress bar says that.
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = JournalStorage(JournalFileBackend(str(out_dir / STUDY_FILE)))
     return optuna.create_study(
         study_name=STUDY_NAME,
@@ -247,7 +249,6 @@ def run_calibration(
     target_trials = trials if trials is not None else cal.spec.trials
     out = Path(out_dir) if out_dir is not None else default_out_dir(cal.path)
     manifest = _check_folder(out, cal)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     with contextlib.ExitStack() as stack:
         config = cal.base.model_dump(mode="json")
