@@ -97,8 +97,9 @@ class CalibrationSummary:
 
     def __str__(self) -> str:
         best = ", ".join(f"{k} = {v:.6g}" for k, v in self.best_params.items()) or "none"
+        done = f"{self.finished}/{self.trials}" if self.finished <= self.trials else self.finished
         return (
-            f"{self.finished}/{self.trials} trials ({self.new} this time, {self.failed} failed); "
+            f"{done} trials ({self.new} this time, {self.failed} failed); "
             f"best objective {self.best_objective:.4g} at {best}; {self.wall_s:.1f} s on "
             f"{self.executor} -> {self.out_dir}"
         )
