@@ -27,6 +27,7 @@ from ecosim.cli import main
 from ecosim.config import ConfigError, config_hash, load_config, set_dotted
 from ecosim.simulate import run_simulation
 from ecosim.sweep.design import run_seeds
+from ecosim.sweep.store import FolderLock
 
 BASELINE = "configs/baseline.yaml"
 STAND_IN = "tests.calibration_stand_in:linear_simulation"
@@ -242,13 +243,16 @@ def test_a_folder_made_by_another_calibration_is_refused_untouched(tmp_path, cap
     out = tmp_path / "out"
     run_calibration(_write(tmp_path, _spec()), out, trials=1, workers=1, progress=False,
                     simulate=STAND_IN)  # fmt: skip
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.name != ".lock"}
     other = _write(tmp_path, _spec(seed=4), name="other.yaml")
     assert main(["calibrate", str(other), "--out", str(out), "--no-progress"]) == 2
     assert "'seed'" in capsys.readouterr().err
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != ".lock"} == before
     with pytest.raises(ConfigError, match="not a calibration folder"):
         run_calibration(other, tmp_path, progress=False)
+    with FolderLock(out), pytest.raises(ConfigError, match="another calibration is writing"):
+        run_calibration(tmp_path / "cal.yaml", out, trials=2, progress=False, simulate=STAND_IN)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != ".lock"} == before
 
 
 def test_a_failing_output_leaves_no_partial_file(tmp_path, monkeypatch):
@@ -357,3 +361,22 @@ def test_a_dask_cluster_runs_the_trials(tmp_path):
     noise = np.mean([int(s) % 10 for s in run_seeds(3, 1, 2)[0]])
     expected = 100 * trials["consumers.offline_preference"] + noise + 14.5
     np.testing.assert_allclose(trials["gmv_level_mean"], expected)
+
+
+def test_model_md_calibration_table_is_generated_from_the_fit_table(finished, tmp_path):
+    from ecosim.docs import CALIBRATION_MARKERS, generated_block, update_calibration_table
+
+    _, out = finished
+    doc = tmp_path / "model.md"
+    doc.write_text(f"# 11\n{CALIBRATION_MARKERS[0]}\nold table\n{CALIBRATION_MARKERS[1]}\nafter\n")
+    assert update_calibration_table(out / "fit.csv", doc)
+    block = generated_block(doc.read_text(), CALIBRATION_MARKERS) or ""
+    fit = pd.read_csv(out / "fit.csv")
+    assert "old table" not in block and doc.read_text().endswith("after\n")
+    rows = [line for line in block.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(rows) == 1 + len(fit)
+    assert rows[1].startswith("| gmv_level: made up for the test | 315 ± 10 |")
+    assert "| out-of-sample |" in rows[3]
+    assert not update_calibration_table(out / "fit.csv", doc)  # already current
+    with pytest.raises(ValueError, match="markers"):
+        update_calibration_table(out / "fit.csv", out / "fit.md")

@@ -41,6 +41,7 @@ from ecosim.outdir import output_dir_problem
 from ecosim.sweep.design import run_seeds
 from ecosim.sweep.executors import ExecutorGone, SweepExecutor, WorkerLost, make_executor
 from ecosim.sweep.progress import say
+from ecosim.sweep.store import FolderLock, SweepRefused
 from ecosim.sweep.worker import DEFAULT_SIMULATE, run_task
 
 __all__ = [
@@ -266,6 +267,12 @@ def run_calibration(
         executor = open_executor() if manifest is None else None
         manifest = manifest or _new_manifest(cal)
         out.mkdir(parents=True, exist_ok=True)
+        try:
+            stack.enter_context(FolderLock(out))
+        except SweepRefused:
+            raise CalibrationRefused(f"{out}: another calibration is writing here") from None
+        # The manifest first: a folder with a study but no manifest would be refused.
+        write_json(out / MANIFEST, manifest)
         study = open_study(out)
         _retry_interrupted(study)
         before = finished_trials(study)
