@@ -343,10 +343,11 @@ def test_the_shipped_calibration_files_are_valid_and_cite_their_sources(name):
 
 
 def test_a_dask_cluster_runs_the_trials(tmp_path):
+    """On a loopback Dask cluster, with the CMA-ES sampler (the other tests use TPE)."""
     pytest.importorskip("distributed")
     from tests.test_sweep import LoopbackCluster
 
-    path = _write(tmp_path, _spec())
+    path = _write(tmp_path, _spec(sampler="cmaes", startup_trials=1))
     (tmp_path / "dask").mkdir()
     cluster = LoopbackCluster(tmp_path / "dask")
     try:
