@@ -28,7 +28,8 @@ class ExitCode(IntEnum):
     #: Everything the command was asked to do is done.
     OK = 0
     #: The command ran but did not finish its work: some sweep runs failed or are missing,
-    #: the Dask cluster was lost mid-sweep, the server stopped on an error. Python also exits
+    #: the Dask cluster was lost mid-sweep, the server stopped on an error, a validation
+    #: case failed (``ecosim validate``). Python also exits
     #: with 1, after a traceback, on an unexpected internal error.
     FAILED = 1
     #: Bad input, refused before any work and with nothing written: a bad option value,
@@ -43,8 +44,8 @@ EXIT_STATUS_HELP = """\
 exit status (every command):
   0    done
   1    ran but did not finish: some sweep runs failed or are missing, the Dask
-       cluster was lost mid-sweep, the server stopped on an error (or an
-       internal error, with a traceback)
+       cluster was lost mid-sweep, the server stopped on an error, a validation
+       case failed (or an internal error, with a traceback)
   2    bad input, nothing done and nothing written: a bad option, config, sweep
        file or sweep folder, an unusable --out, a port in use or a host that
        cannot be resolved, a Dask scheduler that cannot be reached

@@ -89,7 +89,7 @@ class _Checks:
     def __init__(self) -> None:
         self.failures: list[str] = []
 
-    def __call__(self, ok: bool, message: str) -> None:
+    def __call__(self, ok: bool | np.bool_, message: str) -> None:
         if not ok:
             self.failures.append(message)
 
@@ -388,7 +388,7 @@ def free_platform_tipping(quick: bool = False) -> CaseResult:
     fee_finals = np.array([f[1] for f in fee])
     check(bool(np.all(np.abs(finals - 0.5) < 0.2)), f"equal rules: finals {finals.round(2)}")
     check(abs(finals.mean() - 0.5) < 0.1, f"equal rules: mean final {finals.mean():.2f}")
-    check(fee_finals.min() > finals.max(), "an equal-rules run ends above a fee run")
+    check(bool(fee_finals.min() > finals.max()), "an equal-rules run ends above a fee run")
     a = np.array(fee)
     return CaseResult(
         key="free_platform",
@@ -480,7 +480,7 @@ def growth_around_first_negative(
             peers = clean & whole & (category == category[i])
             if not peers.any():
                 continue
-            row = {"store": int(index[i]), "event_day": int(event)}
+            row: dict[str, float] = {"store": int(index[i]), "event_day": int(event)}
             row |= {name: float(g[i]) for name, g in growth.items()}
             row |= {f"control_{name}": float(g[peers].mean()) for name, g in growth.items()}
             row["controls"] = int(peers.sum())
