@@ -101,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         err.print(f"validate: {result.key}: {verdict} ({result.seconds:.0f} s)")
 
     started = dt.datetime.now(dt.UTC)
+    commit = _commit()  # the code the cases run, before anything can change the tree
     results = run_suite(quick=args.quick, keys=keys, progress=progress)
     table = Table(title="ecosim validation" + (" (quick)" if args.quick else ""))
     for column in ("case", "result", "configuration", "expected", "source", "measured"):
@@ -128,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
         command = "ecosim " + shlex.join(sys.argv[1:] if sys.argv[1:2] == ["validate"] else [])
         preamble = (
-            f"Measured on {started:%Y-%m-%d %H:%M} UTC at commit {_commit()} "
+            f"Measured on {started:%Y-%m-%d %H:%M} UTC at commit {commit} "
             f"({'quick' if args.quick else 'full'} suite, {seconds:.0f} s)"
             + (f" with `{command}`" if command.strip() != "ecosim" else "")
             + f": {len(results) - len(failed)} of {len(results)} cases pass."

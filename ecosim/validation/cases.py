@@ -101,7 +101,7 @@ def _seeds(quick: bool, quick_seeds: tuple[int, ...], full_seeds: tuple[int, ...
 def _fmt_range(values) -> str:
     values = np.asarray(values, dtype=float)
     lo, hi = float(np.min(values)), float(np.max(values))
-    return f"{lo:.3g}" if np.isclose(lo, hi, rtol=5e-4) else f"{lo:.3g}-{hi:.3g}"
+    return f"{lo:.4g}" if np.isclose(lo, hi, rtol=5e-5) else f"{lo:.4g}-{hi:.4g}"
 
 
 # --------------------------------------------------------------------- conservation, shared
