@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,14 +94,19 @@ class _Checks:
             self.failures.append(message)
 
 
-def _seeds(quick: bool, quick_seeds: tuple[int, ...], full_seeds: tuple[int, ...]):
+def _seeds(
+    quick: bool, quick_seeds: tuple[int, ...], full_seeds: tuple[int, ...]
+) -> tuple[int, ...]:
+    """The quick suite's seeds (the test suite's) or the full suite's."""
     return quick_seeds if quick else full_seeds
 
 
-def _fmt_range(values) -> str:
-    values = np.asarray(values, dtype=float)
-    lo, hi = float(np.min(values)), float(np.max(values))
-    return f"{lo:.4g}" if np.isclose(lo, hi, rtol=5e-5) else f"{lo:.4g}-{hi:.4g}"
+def _fmt_range(values: Sequence[float] | np.ndarray) -> str:
+    """``lo-hi`` of the values, to 4 significant digits (one number when they agree)."""
+    array = np.asarray(values, dtype=float)
+    lo, hi = float(np.min(array)), float(np.max(array))
+    low, high = f"{lo:.4g}", f"{hi:.4g}"
+    return low if low == high else f"{low}-{high}"
 
 
 # --------------------------------------------------------------------- conservation, shared

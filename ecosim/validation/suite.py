@@ -86,7 +86,7 @@ def markdown_table(results: list[CaseResult]) -> str:
     header = "| " + " | ".join(COLUMNS) + " |"
     lines = [header, "|" + "---|" * len(COLUMNS)]
     for row in frame.itertuples(index=False):
-        cells = [str(v).replace("|", "/") for v in row]
+        cells = [str(v).replace("|", "\\|") for v in row]  # a bar would end the cell
         cells[COLUMNS.index("passed")] = "pass" if row.passed else "**FAIL**"
         lines.append("| " + " | ".join(cells) + " |")
     for r in results:
