@@ -1,4 +1,4 @@
-"""The ``ecosim`` command line: ``ecosim run|params|sweep|calibrate|report|serve|bench|validate ...``.
+"""The ``ecosim`` command line: ``ecosim run|params|sweep|calibrate|validate|report|...``.
 
 Each subcommand lives in ``ecosim/commands/<name>.py`` and exposes ``register(subparsers)``,
 which adds its parser and sets ``func`` to a function ``(args) -> int`` (the exit status,

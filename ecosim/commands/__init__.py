@@ -44,10 +44,10 @@ class ExitCode(IntEnum):
 EXIT_STATUS_HELP = """\
 exit status (every command):
   0    done
-    #: The command ran but did not finish its work: some sweep runs or calibration trials
-    #: failed or are missing, the Dask cluster was lost mid-sweep, the server stopped on an
-    #: error, a validation case failed (``ecosim validate``). Python also exits with 1,
-    #: after a traceback, on an unexpected internal error.
+  1    ran but did not finish: some sweep runs or calibration trials failed or
+       are missing, the Dask cluster was lost mid-sweep, the server stopped on
+       an error, a validation case failed (or an internal error, with a
+       traceback)
   2    bad input, nothing done and nothing written: a bad option, config, sweep
        or calibration file or folder, an unusable --out, a port in use or a
        host that cannot be resolved, a Dask scheduler that cannot be reached
