@@ -45,7 +45,7 @@ FIGURES = {
         2,
         {
             "x": MALL,
-            "outputs": ["active_merchants", "mean_markup", "platform_revenue", "employment_total"],
+            "outputs": ["take_rate", "platform_revenue", "active_merchants", "employment_total"],
             "hue": FEE,
             "where": {MKT: 0.0},
             "title": "Study 1: the mall's commission and annual fee (free marketplace)",
