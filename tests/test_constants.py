@@ -44,6 +44,7 @@ TECHNICAL_CONSTANTS = {
     "converges in under ten steps",
     ("phases/ranking.py", "SALES_WINDOW"): "definition of the concentration metrics",
     ("model.py", "BULLWHIP_WINDOW"): "definition of the bullwhip metrics",
+    ("phases/metrics.py", "NEW_STORE_DAYS"): "definition of the new stores' sales share metric",
     ("phases/panels.py", "UNEMPLOYED_CODE"): "a sector code of the household panel",
     ("phases/panels.py", "SAMPLE_SEED"): "salt of the household sample's own random stream",
 }

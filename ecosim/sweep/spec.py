@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
@@ -37,6 +38,7 @@ from ecosim.config import (
     set_dotted,
     validate_config,
 )
+from ecosim.io import atomic_write
 from ecosim.metrics import METRICS
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "design_points",
     "load_sweep_file",
     "parse_sweep",
+    "scaled_sweep_file",
 ]
 
 #: Most runs one sweep may have: the runner keeps every run's plan and record in memory, and
@@ -455,3 +458,45 @@ def load_sweep_file(path: str | Path) -> SweepFile:
     path = Path(path)
     data, text = read_yaml(path)  # the configs' reader: encoding, duplicate keys, folders
     return parse_sweep(data if data is not None else {}, path, text)
+
+
+def scaled_sweep_file(
+    path: str | Path,
+    dest: str | Path,
+    *,
+    overrides: dict[str, Any] | None = None,
+    steps: int | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+) -> Path:
+    """Write a copy of a sweep file with another scale, e.g. a quick version of a study.
+
+    The copy keeps the design, parameters and outputs; its ``scenario`` becomes an absolute
+    path so that it can live anywhere. It is validated before it is written.
+
+    Args:
+        path: the sweep file to copy.
+        dest: where to write the copy (its folder is created).
+        overrides: dotted keys added to (or replacing) the file's ``overrides``, e.g.
+            ``{"consumers.n": 1500}``.
+        steps: days per run instead of the file's.
+        replications: runs per design point instead of the file's.
+        seed: root seed instead of the file's.
+
+    Returns:
+        ``dest``.
+
+    Raises:
+        ConfigError: the file, or the copy with these changes, is not a valid sweep.
+    """
+    sweep = load_sweep_file(path)
+    data = sweep.spec.model_dump(mode="json", exclude_none=True)
+    if sweep.scenario_path is not None:
+        data["scenario"] = str(sweep.scenario_path.resolve())
+    data["overrides"] = {**data.get("overrides", {}), **(overrides or {})}
+    changes = {"steps": steps, "replications": replications, "seed": seed}
+    data.update({key: value for key, value in changes.items() if value is not None})
+    dest = Path(dest)
+    parse_sweep(data, dest)
+    atomic_write(dest, lambda tmp: tmp.write_text(yaml.safe_dump(data, sort_keys=False)))
+    return dest
