@@ -40,7 +40,7 @@ from ecosim.io import write_json
 from ecosim.outdir import output_dir_problem
 from ecosim.sweep.design import run_seeds
 from ecosim.sweep.executors import ExecutorGone, SweepExecutor, WorkerLost, make_executor
-from ecosim.sweep.progress import say
+from ecosim.sweep.progress import ProgressBar, say
 from ecosim.sweep.store import FolderLock, SweepRefused
 from ecosim.sweep.worker import DEFAULT_SIMULATE, run_task
 
@@ -462,47 +462,20 @@ def _best(study: optuna.Study) -> float:
 
 
 class _Bar:
-    """A rich progress bar on stderr (trials done, failures, best objective), or nothing."""
+    """The sweep's progress bar counting trials, with the best objective so far."""
 
     def __init__(self, enabled: bool, total: int, label: str, best: float) -> None:
-        self._bar: Any = None
         self._failed = 0
-        if not enabled:
-            return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self._bar = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("trials, [red]{task.fields[failed]} failed[/], best {task.fields[best]}"),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-        )
-        self._task = self._bar.add_task(label, total=total, failed=0, best=_fmt(best))
-        self._bar.start()
+        self._bar = ProgressBar(enabled, total, label, unit="trials", best=_fmt(best))
 
     def advance(self, best: float, failed: bool) -> None:
         """One more trial finished; ``best`` is the best objective so far."""
         self._failed += int(failed)
-        if self._bar is not None:
-            self._bar.update(self._task, advance=1, failed=self._failed, best=_fmt(best))
+        self._bar.advance(self._failed, best=_fmt(best))
 
     def close(self) -> None:
         """Stop drawing the bar (idempotent)."""
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
+        self._bar.close()
 
 
 def _fmt(value: float) -> str:

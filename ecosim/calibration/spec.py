@@ -24,11 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import BaseModel, ConfigDict, Field
 
 from ecosim.config import ConfigError, EcosimConfig, config_hash, read_yaml
-from ecosim.sweep.spec import ParameterSpec, daily_metric_names, parse_sweep
+from ecosim.sweep.spec import (
+    ParameterSpec,
+    RunSetSpec,
+    daily_metric_names,
+    parse_sweep,
+    validate_spec,
+)
 
 __all__ = [
     "CalibrationFile",
@@ -92,24 +97,9 @@ class TargetSpec(BaseModel):
     note: str = Field("", description="Free text for the fit table (e.g. how comparable).")
 
 
-class CalibrationSpec(BaseModel):
+class CalibrationSpec(RunSetSpec):
     """Schema of a calibration file (the YAML mapping, before checking keys against the config)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    description: str = Field("", description="Free text shown in reports (not hashed).")
-    scenario: str | None = Field(
-        None,
-        description="Config file every run starts from, relative to the calibration file's "
-        "folder (or, failing that, the current folder); omitted = built-in defaults.",
-    )
-    overrides: dict[str, Any] = Field(
-        default_factory=dict,
-        description="Dotted config keys set for every run (e.g. a smaller population).",
-    )
-    steps: int | None = Field(
-        None, ge=1, le=100_000, description="Days per run; omitted = the scenario's steps."
-    )
     replications: int = Field(
         3, ge=1, le=MAX_REPLICATIONS, description="Runs per trial, same seeds for every trial."
     )
@@ -258,18 +248,11 @@ def _names(metric: str | list[str]) -> tuple[str, ...]:
 
 
 # --------------------------------------------------------------------------- errors
-def _describe(source: str, err: ErrorDetails) -> str:
-    loc = ".".join(str(p) for p in err["loc"])
-    if err["type"] == "extra_forbidden":
-        known = list(CalibrationSpec.model_fields)
-        if len(err["loc"]) > 1 and err["loc"][0] == "targets":
-            known = [f"{'.'.join(map(str, err['loc'][:2]))}.{f}" for f in TargetSpec.model_fields]
-        close = difflib.get_close_matches(loc, known, n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return f"{source}: unknown key '{loc}'{hint}"
-    if err["type"] == "missing":
-        return f"{source}: key '{loc}': required"
-    return f"{source}: key '{loc}': {err['msg']} (got {err.get('input')!r})"
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys valid where an unknown key ``loc`` was found (for "did you mean")."""
+    if len(loc) > 1 and loc[0] == "targets":
+        return [f"{'.'.join(map(str, loc[:2]))}.{f}" for f in TargetSpec.model_fields]
+    return list(CalibrationSpec.model_fields)
 
 
 def _day(day: int, steps: int, source: str, where: str) -> int:
@@ -349,13 +332,7 @@ def parse_calibration(data: Any, path: str | Path, text: str = "") -> Calibratio
     """
     path = Path(path)
     source = str(path)
-    if not isinstance(data, dict):
-        kind = type(data).__name__
-        raise ConfigError(f"{source}: top level must be a mapping of keys, got {kind}")
-    try:
-        spec = CalibrationSpec.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError("\n".join(_describe(source, e) for e in exc.errors())) from None
+    spec = validate_spec(CalibrationSpec, data, source, _known_keys)
     for key, raw in spec.parameters.items():
         if not isinstance(raw, dict):
             raise ConfigError(
