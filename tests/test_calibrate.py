@@ -22,7 +22,7 @@ from optuna.trial import TrialState
 from ecosim.calibration.moments import moment, objective
 from ecosim.calibration.outputs import calibrated_document
 from ecosim.calibration.runner import open_study, run_calibration
-from ecosim.calibration.spec import load_calibration_file, parse_calibration
+from ecosim.calibration.spec import TargetSpec, load_calibration_file, parse_calibration
 from ecosim.cli import main
 from ecosim.config import ConfigError, config_hash, load_config, set_dotted
 from ecosim.simulate import run_simulation
@@ -381,3 +381,9 @@ def test_model_md_calibration_table_is_generated_from_the_fit_table(finished, tm
     assert not update_calibration_table(out / "fit.csv", doc)  # already current
     with pytest.raises(ValueError, match="markers"):
         update_calibration_table(out / "fit.csv", out / "fit.md")
+
+
+def test_source_and_note_become_one_line_for_the_fit_table():
+    # a folded YAML block (note: >) ends in a newline, which would split a Markdown row
+    spec = TargetSpec(metric="gmv", value=1.0, source="001 @4295:\n  a fact", note="a note\n")
+    assert spec.source == "001 @4295: a fact" and spec.note == "a note"

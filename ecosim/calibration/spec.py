@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ecosim.config import ConfigError, EcosimConfig, config_hash, read_yaml
 from ecosim.sweep.spec import (
@@ -95,6 +95,13 @@ class TargetSpec(BaseModel):
         ..., min_length=1, description="Where the value comes from: seed and offset, citation."
     )
     note: str = Field("", description="Free text for the fit table (e.g. how comparable).")
+
+    @field_validator("source", "note")
+    @classmethod
+    def _one_line(cls, text: str) -> str:
+        # YAML's folded and literal blocks end in a newline (and may hold more), which would
+        # break the fit table's Markdown rows; the text is a table cell, so one line.
+        return " ".join(text.split())
 
 
 class CalibrationSpec(RunSetSpec):
