@@ -24,8 +24,9 @@ $(STAMP): pyproject.toml
 run: setup
 	$(VENV)/bin/ecosim run configs/baseline.yaml --out results/baseline
 
+# One pytest worker per core (pytest-xdist): the suite is CPU-bound and its tests independent.
 test: setup
-	$(VENV)/bin/pytest -W error::FutureWarning -q
+	$(VENV)/bin/pytest -W error::FutureWarning -q -n auto
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

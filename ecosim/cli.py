@@ -1,4 +1,4 @@
-"""The ``ecosim`` command line: ``ecosim run|params|sweep|report|serve|bench ...``.
+"""The ``ecosim`` command line: ``ecosim run|params|sweep|calibrate|validate|report|...``.
 
 Each subcommand lives in ``ecosim/commands/<name>.py`` and exposes ``register(subparsers)``,
 which adds its parser and sets ``func`` to a function ``(args) -> int`` (the exit status,
@@ -17,7 +17,7 @@ from ecosim.config import ConfigError
 
 __all__ = ["build_parser", "main"]
 
-SUBCOMMANDS = ["run", "params", "sweep", "report", "bench", "serve"]
+SUBCOMMANDS = ["run", "params", "sweep", "calibrate", "report", "bench", "serve", "validate"]
 
 
 def build_parser() -> argparse.ArgumentParser:

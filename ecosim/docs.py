@@ -1,4 +1,5 @@
-"""Generated parts of ``docs/model.md``: the parameter and metric tables, and their check.
+"""Generated parts of ``docs/model.md``: the parameter and metric tables, and their check;
+the calibration table, from a calibration's fit table (:func:`update_calibration_table`).
 
 The tables are generated from the schema (rows from :mod:`ecosim.config.listing`) and from
 :data:`ecosim.metrics.METRICS`, never written by hand; ``docs/model.md`` holds a copy of each
@@ -26,20 +27,24 @@ from ecosim.config.walk import INDEX
 from ecosim.metrics import METRICS
 
 __all__ = [
+    "CALIBRATION_MARKERS",
     "METRICS_MARKERS",
     "PARAMS_MARKERS",
     "SchemaRow",
+    "calibration_markdown",
     "check_docs",
     "generated_block",
     "metrics_markdown",
     "params_markdown",
     "schema_keys",
     "schema_rows",
+    "update_calibration_table",
     "update_docs",
 ]
 
 PARAMS_MARKERS = ("<!-- params:start -->", "<!-- params:end -->")
 METRICS_MARKERS = ("<!-- metrics:start -->", "<!-- metrics:end -->")
+CALIBRATION_MARKERS = ("<!-- calibration:start -->", "<!-- calibration:end -->")
 
 
 # --------------------------------------------------------------------------- markdown
@@ -205,3 +210,71 @@ def update_docs(path: str | Path = "docs/model.md") -> bool:
 def _literal(text: str) -> Callable[[re.Match[str]], str]:
     """A ``re.sub`` replacement that inserts ``text`` as it is (backslashes included)."""
     return lambda _match: text
+
+
+def _fit_number(x: Any) -> str:
+    try:
+        value = float(x)
+    except (TypeError, ValueError):
+        return "-"
+    return "-" if value != value else f"{value:.3g}"  # NaN is not equal to itself
+
+
+def calibration_markdown(fit_csv: str | Path) -> str:
+    """The calibration table of ``docs/model.md`` from a calibration's ``fit.csv``.
+
+    Args:
+        fit_csv: the fit table written by ``ecosim calibrate`` (docs/calibration.md).
+
+    Returns:
+        A Markdown table: fact and source, target value, the baseline's mean ± sd over the
+        calibration's seeds, within tolerance, in or out of sample, note.
+    """
+    import pandas as pd  # only this generator needs pandas; the schema tables do not
+
+    table = pd.read_csv(fit_csv, keep_default_na=False, na_values=[""])
+    lines = [
+        "| fact (source) | target | baseline (mean ± sd over seeds) | within tolerance | sample "
+        "| note |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in table.to_dict("records"):
+        tolerance = (
+            f" ± {_fit_number(row['tolerance'])}" if _fit_number(row["tolerance"]) != "-" else ""
+        )
+        verdict = {True: "yes", False: "no", "True": "yes", "False": "no"}.get(
+            row["within_tolerance"], "-"
+        )
+        lines.append(
+            f"| {row['target']}: {row['source']} | {_fit_number(row['value'])}{tolerance} "
+            f"| `{row['metric']}`, {row['statistic']}: {_fit_number(row['achieved_mean'])} ± "
+            f"{_fit_number(row['achieved_sd'])} | {verdict} | {row['sample']} "
+            f"| {row['note'] if isinstance(row['note'], str) else ''} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def update_calibration_table(fit_csv: str | Path, path: str | Path = "docs/model.md") -> bool:
+    """Replace the block between :data:`CALIBRATION_MARKERS` of ``path`` with the fit table.
+
+    Example (from the project root, after ``ecosim calibrate configs/calibration/seeds.yaml``):
+        ``python -c "from ecosim.docs import update_calibration_table as u;
+        u('results/calibration/seeds/fit.csv')"``
+
+    Returns:
+        True if the file changed.
+
+    Raises:
+        ValueError: ``path`` has no calibration markers.
+    """
+    path = Path(path)
+    text = path.read_text()
+    start, end = CALIBRATION_MARKERS
+    if generated_block(text, CALIBRATION_MARKERS) is None:
+        raise ValueError(f"{path}: markers {start} ... {end} not found")
+    pattern = re.escape(start) + r".*?" + re.escape(end)
+    table = calibration_markdown(fit_csv)
+    new = re.sub(pattern, _literal(f"{start}\n{table}{end}"), text, flags=re.S)
+    if new != text:
+        path.write_text(new)
+    return new != text

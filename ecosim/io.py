@@ -16,6 +16,12 @@ import pandas as pd
 
 __all__ = ["atomic_write", "write_json", "write_parquet", "write_text"]
 
+# mkstemp creates files readable by their owner only; outputs get the mode an ordinary
+# open() would give them (0o666 less the process's umask), read once at import.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+_FILE_MODE = 0o666 & ~_UMASK
+
 
 def atomic_write(path: str | Path, writer: Callable[[Path], object]) -> Path:
     """Call ``writer(tmp_path)`` then rename the temporary file to ``path`` atomically.
@@ -35,6 +41,7 @@ def atomic_write(path: str | Path, writer: Callable[[Path], object]) -> Path:
     tmp = Path(tmp_name)
     try:
         writer(tmp)
+        os.chmod(tmp, _FILE_MODE)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -51,6 +51,7 @@ METRIC_LABELS: dict[str, str] = {
     "merchant_exits": "Store exits",
     "hhi": "Sales concentration, HHI",
     "cr4": "Top-4 stores' share, CR4",
+    "new_store_sales_share": "New stores' share of sales",
     "mean_markup": "Mean markup over wholesale",
     "price_index": "Price index vs reference",
     "mean_rating": "Mean rating",

@@ -63,6 +63,11 @@ METRICS: dict[str, tuple[str, str]] = {
         "share",
         "sales-weighted mean over categories of the top four stores' 30-day share; 0 without sales",
     ),
+    "new_store_sales_share": (
+        "share",
+        "share of open stores' 30-day sales made by stores opened in the last 90 days (entrants;"
+        " the initial stores never count); 0 without sales",
+    ),
     "mean_markup": (
         "share",
         "30-day-sales-weighted mean of (price - wholesale) / wholesale; 0 without sales",

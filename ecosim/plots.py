@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import networkx as nx
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -41,6 +42,7 @@ __all__ = [
     "RunFigure",
     "figure_style",
     "legend_outside",
+    "network_figure",
     "png_writer",
     "run_figures",
     "smooth",
@@ -292,6 +294,64 @@ def run_figures(frame: pd.DataFrame) -> dict[str, Figure]:
             fig.supxlabel(note, fontsize="small", color="0.35")
             figures[stem] = fig
     return figures
+
+
+#: Node kinds of :meth:`ecosim.EcosystemModel.network`, in the order the legend lists them.
+_NODE_KINDS = {
+    "platform": "Platforms",
+    "manufacturer": "Manufacturers",
+    "merchant": "Stores",
+    "courier": "Couriers",
+    "service": "Service providers",
+}
+
+
+def network_figure(graph: nx.DiGraph, seed: int = 0) -> Figure:
+    """The ecosystem graph of :meth:`ecosim.EcosystemModel.network` as a picture.
+
+    Nodes are coloured by kind, their area grows with their 30-day sales (square root, so
+    that a few large stores do not hide the rest); edges are grey. The layout is a
+    spring layout with a fixed ``seed``, so the same graph draws the same picture.
+
+    Args:
+        graph: The network (node attributes ``kind`` and ``sales``, in RMB).
+        seed: Seed of the layout.
+    """
+    with figure_style():
+        fig = Figure(figsize=(7.5, 5.5))
+        ax = fig.subplots()
+        ax.set_axis_off()
+        if graph.number_of_nodes() == 0:
+            ax.text(0.5, 0.5, "No actors in the network", ha="center", va="center")
+            return fig
+        pos = nx.spring_layout(graph, seed=seed)
+        nx.draw_networkx_edges(graph, pos, ax=ax, edge_color="0.8", width=0.5, arrows=False)
+        sales = np.array([graph.nodes[n].get("sales", 0.0) for n in graph], dtype=float)
+        top = float(np.sqrt(np.nanmax(sales))) if np.nanmax(sales) > 0 else 1.0
+        palette = dict(zip(_NODE_KINDS, sns.color_palette("colorblind"), strict=False))
+        kinds = [str(graph.nodes[n].get("kind", "")) for n in graph]
+        for kind in [k for k in _NODE_KINDS if k in kinds] + sorted(set(kinds) - set(_NODE_KINDS)):
+            nodes = [n for n, k in zip(graph, kinds, strict=True) if k == kind]
+            size = [
+                20 + 300 * np.sqrt(max(graph.nodes[n].get("sales", 0.0), 0.0)) / top for n in nodes
+            ]
+            nx.draw_networkx_nodes(
+                graph,
+                pos,
+                nodelist=nodes,
+                node_size=size,
+                ax=ax,
+                label=f"{_NODE_KINDS.get(kind, kind)} ({len(nodes)})",
+                node_color=[palette.get(kind, (0.5, 0.5, 0.5))],
+            )
+        legend_outside(ax, title="Actors")
+        fig.supxlabel(
+            "Node area grows with 30-day sales (square root); edges: listings, supply, "
+            "deliveries and services.",
+            fontsize="small",
+            color="0.35",
+        )
+    return fig
 
 
 def png_writer(fig: Figure) -> Callable[[Path], None]:

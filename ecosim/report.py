@@ -52,6 +52,8 @@ from ecosim.plots import (
 
 __all__ = [
     "SOBOL_CAPTION",
+    "effect_caption",
+    "effect_figure",
     "outcome_caption",
     "outcome_figure",
     "sobol_figure",
@@ -190,6 +192,104 @@ def outcome_figure(results: SweepResults, output: str) -> Figure:
                         legend_outside(ax, title=title)
         fig.suptitle(f"{metric_label(output)} against the parameters")
         _caption(fig, outcome_caption(results))
+    return fig
+
+
+def effect_caption(
+    results: SweepResults,
+    x: str,
+    hue: str | None = None,
+    stat: str = "mean",
+    where: dict[str, Any] | None = None,
+) -> str:
+    """What the lines and bands of :func:`effect_figure` are."""
+    names = _names(results)
+    fixed = where or {}
+    what = "mean over each run's days" if stat == "mean" else "value on each run's last day"
+    pooled = [
+        p for p in results.parameters if p not in {x, hue, *fixed} and results.runs[p].nunique() > 1
+    ]
+    text = f"Values: {what}."
+    if fixed:
+        text += " Runs with " + ", ".join(f"{names[k]} = {v}" for k, v in fixed.items()) + "."
+    if results.replications == 1 and not pooled:
+        return text + " One run per design point: lines join the runs, no band."
+    over = f"the {results.replications} replications" if results.replications > 1 else "the runs"
+    if pooled:
+        over += " and the levels of " + ", ".join(names[p] for p in pooled)
+    return (
+        text + f" Lines: mean over {over}; bands: the middle 90% of them (5th to 95th percentile)."
+    )
+
+
+def effect_figure(
+    results: SweepResults,
+    x: str,
+    outputs: list[str],
+    hue: str | None = None,
+    stat: str = "mean",
+    where: dict[str, Any] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Several outputs against one parameter, one small panel each, bands over replications.
+
+    The figure of a study: how ``outputs`` move with ``x``, one line per level of ``hue``.
+
+    Args:
+        results: A loaded grid sweep with at least one done run.
+        x: The parameter on the horizontal axis (dotted key).
+        outputs: Outputs to draw, one panel each (at most 4 per row).
+        hue: A parameter whose levels get one line each (dotted key), or None.
+        stat: ``"mean"`` (mean over the run's days) or ``"final"`` (last day).
+        where: Only runs with these parameter values (dotted key -> value); parameters
+            neither fixed here nor ``x`` nor ``hue`` are pooled (the caption says so).
+        title: Figure title (default: the outputs against ``x``'s label).
+    """
+    names = _names(results)
+    data = results.outcomes[
+        (results.outcomes["stat"] == stat) & results.outcomes["output"].isin(outputs)
+    ]
+    for key, value in (where or {}).items():
+        data = data[data[key] == value]
+    if hue is not None:
+        data = data.assign(**{names[hue]: data[hue].astype("str")})
+    ncols = min(len(outputs), 4)
+    nrows = -(-len(outputs) // ncols)
+    with figure_style():
+        fig, axes = _figure(nrows, ncols, width=3.2, height=2.7)
+        flat = list(axes.ravel())
+        for ax, output in zip(flat, outputs, strict=False):
+            sub = data[data["output"] == output]
+            if not _has_data(sub["value"]):
+                _nothing_to_draw(ax, f"{metric_label(output, unit=False)}: zero in every run")
+                continue
+            hue_name = names[hue] if hue is not None else None
+            if _is_numeric(sub[x]):
+                sns.lineplot(sub, x=x, y="value", hue=hue_name, errorbar=_BAND, marker="o", ax=ax)
+            else:
+                cat = sub.assign(_x=sub[x].astype("str"))
+                sns.pointplot(
+                    cat,
+                    x="_x",
+                    y="value",
+                    hue=hue_name,
+                    errorbar=_BAND,
+                    ax=ax,
+                    dodge=0.2 if hue else False,
+                )
+            if zero_based(output):
+                start_at_zero(ax)
+            ax.set_xlabel(names[x])
+            ax.set_ylabel(wrap_label(metric_label(output)))
+            legend = ax.get_legend()
+            if legend is not None:
+                legend.remove()
+        for ax in flat[len(outputs) :]:
+            ax.set_axis_off()
+        if hue is not None:
+            legend_outside(flat[min(len(outputs), ncols) - 1], title=names[hue])
+        fig.suptitle(title or f"Outcomes against {names[x]}")
+        _caption(fig, effect_caption(results, x, hue, stat, where))
     return fig
 
 

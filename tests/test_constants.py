@@ -47,6 +47,7 @@ TECHNICAL_CONSTANTS = {
     ("model.py", "SETTLING_ROUNDS"): "iterations of a converging fixed point (prices move < 0.1%)",
     ("steady.py", "FIXED_POINT_ITERATIONS"): "iterations of a converging fixed point (~10 needed)",
     ("phases/labour.py", "GOLDEN"): "a mathematical constant spreading rounding thresholds",
+    ("phases/metrics.py", "NEW_STORE_DAYS"): "definition of the new stores' sales share metric",
     ("phases/panels.py", "UNEMPLOYED_CODE"): "a sector code of the household panel",
     ("phases/panels.py", "SAMPLE_SEED"): "salt of the household sample's own random stream",
 }

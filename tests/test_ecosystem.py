@@ -25,44 +25,8 @@ def test_outside_options_move_the_price():
     assert nash_wholesale_price(10.0, 110.0, 1.0, 0.5, d_merchant=300.0)[0] < base - 1
 
 
-def _one_pair_config():
-    return load_config(
-        None,
-        {
-            "consumers.n": 1500,
-            "merchants.n_initial": 1,
-            "manufacturers.per_category": 1,
-            "categories": [
-                {
-                    "name": "tea",
-                    "kind": "consumable",
-                    "reference_price": 50.0,
-                    "unit_cost": 25.0,
-                    "consumption_rate": 0.1,
-                }
-            ],
-            "merchants.entry_rate": 0.0,
-            "merchants.opportunistic_share": 0.0,
-            "manufacturers.renegotiation_interval": 30,
-            "manufacturers.bargaining_weight": 0.3,
-        },
-    )
-
-
-def test_one_manufacturer_one_merchant_gets_the_nash_split():
-    """With one partner each and no flagship or devices both outside options are zero, and
-    the contract is c + lambda (a - c) / 2 on the store's linearised net demand."""
-    model = EcosystemModel(_one_pair_config(), rng=2)
-    store = np.array([0])
-    for _ in range(90):
-        model.step()
-        if model.day % 30 == 0:
-            x = model.last_negotiation
-            assert x["rows"].tolist() == store.tolist()
-            assert x["d_maker"][0] == 0 and x["d_store"][0] == 0
-            expected = x["c"][0] + 0.3 * (x["a"][0] - x["c"][0]) / 2
-            assert model.merchants.wholesale[0] == pytest.approx(expected, rel=0.01)
-            assert expected > x["c"][0] * 1.05  # a real split, not a corner
+# One manufacturer and one store get the Nash split at every renegotiation: a validation
+# case (ecosim.validation.cases.nash_bargaining_split, run by tests/test_validation.py).
 
 
 def test_higher_manufacturer_outside_option_raises_wholesale_price():

@@ -12,6 +12,7 @@ import numpy as np
 from ecosim import EcosystemModel
 from ecosim.commands.run import summarize
 from ecosim.metrics import METRICS
+from ecosim.phases.metrics import NEW_STORE_DAYS
 from ecosim.state import REVENUE_SOURCES
 from tests.conftest import small_config
 
@@ -109,3 +110,22 @@ def test_every_metric_finite_in_a_market_that_empties():
     assert frame["active_merchants"].iloc[-1] == 0
     assert np.isfinite(frame.to_numpy(dtype=float)).all()
     json.dumps(summarize(frame), allow_nan=False)  # what summary.json holds
+
+
+def test_new_stores_sales_share_counts_only_recent_entrants():
+    """The share is the open entrants' part of the 30-day sales in the store table: zero
+    while only the initial stores (opened on day 0) sell, and the entrants' part later."""
+    model = EcosystemModel(small_config(), rng=6)
+    frame_days = []
+    for _ in range(120):
+        model.step()
+        table = model.merchant_table()
+        entry = model.merchants.entry_day[table["merchant"].to_numpy()]
+        new = (entry > 0) & (model.day - entry < NEW_STORE_DAYS)
+        total = table["sales_30d"].sum()
+        expected = table["sales_30d"][new].sum() / total if total > 0 else 0.0
+        frame_days.append((model.metrics["new_store_sales_share"], expected, bool(new.any())))
+    values = np.array([(got, want) for got, want, _ in frame_days])
+    np.testing.assert_allclose(values[:, 0], values[:, 1], rtol=1e-9, atol=1e-12)
+    assert all(got == 0 for got, _, any_new in frame_days if not any_new)
+    assert any(got > 0 for got, _, _ in frame_days), "no entrant sold anything in 120 days"

@@ -16,6 +16,7 @@ from ecosim.analysis import (
     scan,
 )
 from ecosim.cli import main
+from ecosim.validation.cases import first_negative_rating_run
 from tests.conftest import small_config
 
 MORE_ONLINE = ["consumers.n=2000", "merchants.n_initial=60"]
@@ -31,10 +32,9 @@ def test_first_negative_rating_lowers_sales_growth_against_controls():
     """Cabral & Hortacsu: a store's sales grow more slowly after its first negative rating
     than those of comparable stores without one (a lower shown rating ranks it lower and
     lowers the quality shoppers expect)."""
-    model = _run(150, 1, "outputs.events=[ratings]", "outputs.frequency=daily")
-    study = first_negative_rating_study(
-        model.panel("stores"), model.events("ratings"), threshold=0.5, window=7
-    )
+    # configs/validation/first_negative_rating.yaml, seed 1: the validation case's run
+    stores, ratings = first_negative_rating_run(1)
+    study = first_negative_rating_study(stores, ratings, threshold=0.5, window=7)
     assert len(study) >= 10
     assert (study["controls"] > 0).all()
     se = study["effect"].std() / np.sqrt(len(study))

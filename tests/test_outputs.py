@@ -5,6 +5,7 @@ nothing in the run."""
 from __future__ import annotations
 
 import hashlib
+import stat
 from collections import Counter
 
 import numpy as np
@@ -16,6 +17,7 @@ from ecosim import EcosystemModel
 from ecosim.actors.merchants import Merchant
 from ecosim.cli import main
 from ecosim.config import set_dotted, validate_config
+from ecosim.io import write_json, write_parquet
 from ecosim.recorder import EVENTS, PANELS, file_name
 from ecosim.sweep.runner import run_sweep
 from ecosim.sweep.spec import load_sweep_file
@@ -294,3 +296,14 @@ def test_a_sweep_runs_files_equal_the_same_run_alone(tmp_path):
         model.finish_outputs()
         kept = out / PANELS_DIR / run_id / file_name("stores")
         assert kept.read_bytes() == (alone / file_name("stores")).read_bytes()
+
+
+def test_atomic_outputs_get_the_mode_an_ordinary_open_gives(tmp_path):
+    # mkstemp alone would leave 0o600 whatever the umask
+    write_json(tmp_path / "a.json", {"x": 1})
+    write_parquet(tmp_path / "b.parquet", pd.DataFrame({"x": [1]}))
+    (tmp_path / "plain.txt").write_text("x")
+    plain = stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode)
+    assert plain != 0o600  # the test's premise: the umask lets others read
+    for name in ("a.json", "b.parquet"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == plain

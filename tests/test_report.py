@@ -16,6 +16,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ecosim import EcosystemModel
 from ecosim.analysis import load_sweep
 from ecosim.cli import main
 from ecosim.config import load_config
@@ -27,8 +28,15 @@ from ecosim.labels import (
     parameter_labels,
 )
 from ecosim.metrics import METRICS
-from ecosim.plots import FIGURES, SMOOTHING_DAYS, run_figures, smooth
-from ecosim.report import outcome_caption, outcome_figure, sobol_figure, timeseries_figure
+from ecosim.plots import FIGURES, SMOOTHING_DAYS, network_figure, run_figures, smooth
+from ecosim.report import (
+    effect_caption,
+    effect_figure,
+    outcome_caption,
+    outcome_figure,
+    sobol_figure,
+    timeseries_figure,
+)
 from ecosim.simulate import run_simulation
 from ecosim.sweep import run_sweep
 
@@ -233,3 +241,43 @@ def test_report_figures_are_labelled_in_words_with_bands_explained(one_replicati
     assert "95% bootstrap" in sobol.get_supxlabel()
     labels = [t.get_text() for t in sobol.axes[0].get_xticklabels()]
     assert labels == ["mall.commission_rate", "platforms.0.escrow"]
+
+
+def test_study_effect_figure_draws_each_output_with_its_band_explained(one_replication_grid):
+    results = load_sweep(one_replication_grid)
+    commission, escrow = "platforms.0.mall.commission_rate", "platforms.0.escrow"
+    fig = effect_figure(results, commission, ["gmv", "take_rate"], hue=escrow)
+    _check_figure(fig, "effect")
+    assert [_oneline(ax.get_ylabel()) for ax in fig.axes[:2]] == [
+        metric_label("gmv"),
+        metric_label("take_rate"),
+    ]
+    assert "One run per design point" in fig.get_supxlabel()
+    # escrow pooled: the band covers its levels, and the caption says so
+    pooled = effect_caption(results, commission)
+    assert "levels of platforms.0.escrow" in pooled and "5th to 95th percentile" in pooled
+    fixed = effect_figure(results, commission, ["gmv"], where={escrow: True})
+    _check_figure(fixed, "effect, escrow fixed")
+    assert "Runs with platforms.0.escrow = True" in fixed.get_supxlabel()
+    line = fixed.axes[0].lines[0]
+    assert list(line.get_xdata()) == [0.0, 0.05]  # one point per commission, escrow runs only
+    runs = results.outcomes.query("output == 'gmv' and stat == 'mean' and `platforms.0.escrow`")
+    np.testing.assert_allclose(
+        line.get_ydata(), runs.sort_values(commission)["value"].to_numpy(), rtol=1e-12
+    )
+
+
+def test_network_figure_draws_every_kind_of_actor():
+    model = EcosystemModel(
+        load_config(BASELINE, ["consumers.n=300", "merchants.n_initial=20"]), rng=3
+    )
+    model.run(5)
+    graph = model.network()
+    fig = network_figure(graph)
+    FigureCanvasAgg(fig).draw()
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    kinds = {data["kind"] for _, data in graph.nodes(data=True)}
+    assert len(legend) == len(kinds)
+    stores = sum(1 for _, data in graph.nodes(data=True) if data["kind"] == "merchant")
+    assert f"Stores ({stores})" in legend
+    assert "30-day sales" in fig.get_supxlabel()

@@ -26,7 +26,14 @@ from ecosim.cli import main
 from ecosim.config import ConfigError
 from ecosim.report import write_report
 from ecosim.simulate import run_simulation
-from ecosim.sweep import build_design, load_sweep_file, plan_runs, run_seeds, run_sweep
+from ecosim.sweep import (
+    build_design,
+    load_sweep_file,
+    plan_runs,
+    run_seeds,
+    run_sweep,
+    scaled_sweep_file,
+)
 from ecosim.sweep.runner import BOOKKEEPING
 
 REPO = Path(__file__).resolve().parents[1]
@@ -820,3 +827,36 @@ def test_dask_killed_worker_is_a_worker_loss_not_a_failed_run():
         executor.result(_FailedFuture(killed))
     with pytest.raises(ValueError, match="other"):  # any other error is passed on as it is
         executor.result(_FailedFuture(ValueError("other")))
+
+
+STUDIES = ["fees_competition_jobs", "trust_reputation", "iot_bargaining"]
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_scaled_copy_of_a_study_keeps_its_design_and_changes_only_the_scale(study, tmp_path):
+    """The notebooks' small versions: same points and outputs, another population, horizon,
+    replication count and seed; written elsewhere, its scenario still found."""
+    original = load_sweep_file(f"experiments/{study}.yaml")
+    dest = scaled_sweep_file(
+        f"experiments/{study}.yaml",
+        tmp_path / "deep" / "copy.yaml",
+        overrides={"consumers.n": 500},
+        steps=20,
+        replications=1,
+        seed=3,
+    )
+    copy = load_sweep_file(dest)
+    assert build_design(copy).points == build_design(original).points
+    assert copy.spec.outputs == original.spec.outputs
+    assert copy.scenario_path == original.scenario_path.resolve()
+    assert (copy.spec.steps, copy.spec.replications, copy.spec.seed) == (20, 1, 3)
+    assert copy.spec.overrides == {**original.spec.overrides, "consumers.n": 500}
+    assert copy.base.consumers.n == 500
+
+
+def test_scaled_copy_with_a_bad_override_is_refused_and_not_written(tmp_path):
+    with pytest.raises(ConfigError, match=r"consumers\.n"):
+        scaled_sweep_file(
+            "experiments/smoke.yaml", tmp_path / "copy.yaml", overrides={"consumers.n": -5}
+        )
+    assert not (tmp_path / "copy.yaml").exists()

@@ -5,87 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ecosim import EcosystemModel, load_config
+from ecosim import EcosystemModel
 from ecosim.phases.strategy import best_response_prices, logit_best_margin
-
-N_STORES = 4
-
-
-def _bertrand_config(n_stores: int = N_STORES, **extra):
-    """One region, one courier, one durable category, symmetric stores, no fees or frictions."""
-    return load_config(
-        None,
-        {
-            "consumers.n": 3000,
-            "consumers.price_sensitivity_sd": 0.0,
-            "consumers.initial_trust": 1.0,
-            "consumers.trust_learning_rate": 0.0,
-            # every shopper considers exactly the market's stores: the textbook logit over
-            # all of them (a larger set or pool would count a thin market's stores more than
-            # once, docs/model.md 7.4)
-            "consumers.consideration_set": n_stores,
-            "consumers.consideration_pool": n_stores,
-            "consumers.multihoming_share": 0.0,
-            "consumers.offline_preference": 0.0,
-            "categories": [
-                {
-                    "name": "gadget",
-                    "kind": "durable",
-                    "reference_price": 100.0,
-                    "unit_cost": 60.0,
-                    "need_rate": 0.05,
-                    "quality_sd": 0.0,
-                }
-            ],
-            "regions.n_urban": 1,
-            "regions.n_rural": 0,
-            "merchants.n_initial": n_stores,
-            "merchants.mall_share": 0.0,
-            "merchants.opportunistic_share": 0.0,
-            "merchants.pricing": "best_response",
-            "merchants.price_adjust_rate": 0.5,
-            "merchants.price_update_interval": 1,
-            "merchants.ad_bid_share": 0.0,
-            "merchants.fixed_cost": 0.0,
-            "merchants.entry_rate": 0.0,
-            "merchants.exit_window": 120,
-            "merchants.initial_cash": 1e7,
-            "manufacturers.cost_sd": 0.0,
-            "manufacturers.initial_wholesale_markup": 0.0,
-            "manufacturers.per_category": 1,
-            "logistics.n_firms": 1,
-            "logistics.price_per_parcel": 0.0,
-            "logistics.price_sd": 0.0,
-            "logistics.parcels_per_courier_day": 10_000.0,  # no queue: never beyond capacity
-            "platforms.0.marketplace.payment_fee": 0.0,
-            "platforms.0.ranking.sponsored_slots": 0,
-            "platforms.0.reputation_rule": "none",
-            **extra,
-        },
-    )
+from ecosim.validation import load_validation_config, logit_market_values, logit_nash_price
 
 
-def _nash_price(c, mu, v_rest, v0, n):
-    """Solve p - c = mu / (1 - s(p)) with s(p) = e^{v(p)} / (e^{v0} + n e^{v(p)})."""
-    p = c + mu
-    for _ in range(500):
-        v = (v_rest - p) / mu
-        s = np.exp(v) / (np.exp(v0) + n * np.exp(v))
-        p = c + mu / (1 - s)
-    return p
-
-
-def test_logit_bertrand_nash_price():
-    cfg = _bertrand_config()
-    model = EcosystemModel(cfg, rng=3)
-    model.run(60)
-    cost, mu, v_rest, v0 = _values(model)
-    p_star = _nash_price(cost, mu, v_rest, v0, N_STORES)
-    prices = model.merchants.price[model.merchants.active]
-    assert prices.size == N_STORES
-    np.testing.assert_allclose(prices, p_star, rtol=0.01)
-    # and the markup is mu / (1 - s), strictly above the monopolistic-competition floor mu
-    assert (prices - cost > mu).all()
+def _bertrand_config(n_stores: int, *overrides: str):
+    """configs/validation/bertrand.yaml: one region, one courier, one durable category,
+    symmetric stores, no fees or frictions, with ``n_stores`` stores."""
+    return load_validation_config("bertrand", [f"merchants.n_initial={n_stores}", *overrides])
 
 
 def _bisect(f, lo: float, hi: float) -> float:
@@ -97,18 +25,14 @@ def _bisect(f, lo: float, hi: float) -> float:
     return 0.5 * (lo + hi)
 
 
-def _values(model):
-    """(unit cost, mu, utility of a listing before its price, offline utility) of the
-    one-category market of ``_bertrand_config``, in RMB and logit units."""
-    cfg = model.config
-    cat = cfg.categories[0]
-    ccfg = cfg.consumers
-    mu = ccfg.logit_scale * cat.reference_price
-    ref = cat.reference_price
-    days = cfg.logistics.base_days
-    v_rest = ccfg.quality_weight * ref * cat.quality_mean - ccfg.delivery_weight * ref * days
-    v0 = (-model.offline_price[0] + ccfg.quality_weight * ref * cat.quality_mean) / mu
-    return cat.unit_cost, mu, v_rest, v0
+# The Bertrand-Nash prices of 2, 3 and 4 symmetric stores are a validation case
+# (ecosim.validation.cases.bertrand_nash_prices, run by tests/test_validation.py).
+
+
+def test_logit_nash_price_solves_its_first_order_condition():
+    p = logit_nash_price(60.0, 15.0, 120.0, 0.5, 3)
+    share = np.exp((120.0 - p) / 15.0) / (np.exp(0.5) + 3 * np.exp((120.0 - p) / 15.0))
+    assert p - 60.0 == pytest.approx(15.0 / (1 - share), rel=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -122,12 +46,12 @@ def test_monopoly_best_response_is_the_logit_monopoly_price(markup, logit_scale,
     bisection). With a steep offline price and near-deterministic choice its share at the
     current price is 1 to double precision, and the price is still finite: the old rule
     c + mu / (1 - s) at the current share divided by zero there."""
-    cfg = _bertrand_config(1, **{"offline.markup": markup, "consumers.logit_scale": logit_scale})
+    cfg = _bertrand_config(1, f"offline.markup={markup}", f"consumers.logit_scale={logit_scale}")
     model = EcosystemModel(cfg, rng=3)
     model.run(1)  # the platform's displayed ratings exist from the first day
     store = np.flatnonzero(model.merchants.active)
     model.merchants.price[store] = start
-    c, mu, v_rest, v0 = _values(model)
+    c, mu, v_rest, v0 = logit_market_values(model)
 
     def condition(p):
         odds = np.exp((v_rest - p) / mu - v0)  # s / (1 - s)
@@ -148,7 +72,7 @@ def test_best_response_to_a_fixed_rival_price():
     model.run(1)
     stores = np.flatnonzero(model.merchants.active)
     model.merchants.price[stores] = [80.0, 130.0]
-    c, mu, v_rest, v0 = _values(model)
+    c, mu, v_rest, v0 = logit_market_values(model)
     got = best_response_prices(model.state, stores)
     for i, rival in enumerate([130.0, 80.0]):
 

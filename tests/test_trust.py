@@ -14,68 +14,22 @@ import pytest
 from ecosim import EcosystemModel, load_config
 from ecosim.phases.delivery import learn_from_market
 from ecosim.phases.metrics import collect
+from ecosim.validation import load_validation_config
 
-LEMONS = [
-    "consumers.n=3000",
-    "merchants.n_initial=60",
-    "merchants.opportunistic_share=0.6",
-    "consumers.offline_preference=2",
-    # households start unsure (the default starts where trust settles with the institutions)
-    "consumers.initial_trust=0.8",
-]
-SEEDS = (1, 2, 3)
-DAYS = 180
-
-
-def _online_share(base: str, seed: int, *overrides: str) -> tuple[float, float, float]:
-    model = EcosystemModel(load_config(base, [*LEMONS, *overrides]), rng=seed)
-    model.run(DAYS)
-    frame = model.timeseries()
-    start = frame["online_share"].iloc[:14].mean()
-    end = frame["online_share"].iloc[-30:].mean()
-    return start, end, frame["online_shopper_trust"].iloc[-1]
-
-
-@pytest.fixture(scope="module")
-def lemons():
-    """(start, end, trust) of the online share per seed, with and without institutions."""
-    return {
-        rules: [_online_share(base, seed) for seed in SEEDS]
-        for rules, base in (
-            ("with", "configs/baseline.yaml"),
-            ("without", "configs/scenarios/no_trust_rules.yaml"),
-        )
-    }
-
-
-def test_without_institutions_the_online_market_unravels(lemons):
-    # seeds 1-3: the online share falls from ~0.17-0.20 to ~0.035-0.04, trust to ~0.1 (the
-    # stores open at their best-response prices, docs/model.md 5.1; from the old start at a
-    # 30% markup on the opportunists' cheap goods it fell from ~0.27-0.32 to ~0.01-0.02)
-    for (start, end, trust), (_, end_with, _) in zip(
-        lemons["without"], lemons["with"], strict=True
-    ):
-        assert end < 0.25 * start  # far below where it started
-        assert end < 0.2 * end_with  # and far below the market with institutions
-        assert trust < 0.4  # shoppers have learned that fraud is the rule
-
-
-def test_with_institutions_the_online_market_holds(lemons):
-    # seeds 1-3: ~0.16-0.20 over the first two weeks, ~0.32-0.36 at the end, trust ~0.88-0.92:
-    # it keeps trading where the market without them has all but closed.
-    pairs = zip(lemons["with"], lemons["without"], strict=True)
-    for (_, end, trust), (_, end_without, _) in pairs:
-        assert end > 0.1 and end > 5 * end_without
-        assert trust > 0.7
+# Unravelling without the institutions, and holding with them, over seeds 1-3 is a
+# validation case (ecosim.validation.cases.lemons_unravelling, configs/validation/lemons.yaml
+# and lemons_control.yaml, run by tests/test_validation.py).
 
 
 def test_without_social_learning_the_market_does_not_unravel():
     """The unravelling comes from what households hear of others' parcels: with the public
     signal switched off, the same market keeps a large online share despite the fraud."""
-    for seed in SEEDS[:2]:
-        start, end, _ = _online_share(
-            "configs/scenarios/no_trust_rules.yaml", seed, "consumers.social_learning_weight=0"
-        )
+    for seed in (1, 2):
+        cfg = load_validation_config("lemons", ["consumers.social_learning_weight=0"])
+        model = EcosystemModel(cfg, rng=seed)
+        model.run(cfg.steps)
+        share = model.timeseries()["online_share"]
+        start, end = share.iloc[:14].mean(), share.iloc[-30:].mean()
         assert end > 0.3 * start
 
 

@@ -27,28 +27,31 @@ class ExitCode(IntEnum):
 
     #: Everything the command was asked to do is done.
     OK = 0
-    #: The command ran but did not finish its work: some sweep runs failed or are missing,
-    #: the Dask cluster was lost mid-sweep, the server stopped on an error. Python also exits
-    #: with 1, after a traceback, on an unexpected internal error.
+    #: The command ran but did not finish its work: some sweep runs or calibration trials
+    #: failed or are missing, the Dask cluster was lost mid-sweep, the server stopped on an
+    #: error, a validation case failed (``ecosim validate``). Python also exits with 1,
+    #: after a traceback, on an unexpected internal error.
     FAILED = 1
     #: Bad input, refused before any work and with nothing written: a bad option value,
-    #: config, sweep file or sweep folder, an unusable ``--out``, a port or host that cannot
-    #: be used, a Dask scheduler that cannot be reached.
+    #: config, sweep or calibration file or folder, an unusable ``--out``, a port or host
+    #: that cannot be used, a Dask scheduler that cannot be reached.
     BAD_INPUT = 2
-    #: Interrupted with Ctrl-C (what finished is kept; a sweep resumes when run again).
+    #: Interrupted with Ctrl-C (what finished is kept; a sweep or calibration resumes when
+    #: run again).
     INTERRUPTED = 130
 
 
 EXIT_STATUS_HELP = """\
 exit status (every command):
   0    done
-  1    ran but did not finish: some sweep runs failed or are missing, the Dask
-       cluster was lost mid-sweep, the server stopped on an error (or an
-       internal error, with a traceback)
+  1    ran but did not finish: some sweep runs or calibration trials failed or
+       are missing, the Dask cluster was lost mid-sweep, the server stopped on
+       an error, a validation case failed (or an internal error, with a
+       traceback)
   2    bad input, nothing done and nothing written: a bad option, config, sweep
-       file or sweep folder, an unusable --out, a port in use or a host that
-       cannot be resolved, a Dask scheduler that cannot be reached
-  130  interrupted (Ctrl-C); a sweep resumes when run again
+       or calibration file or folder, an unusable --out, a port in use or a
+       host that cannot be resolved, a Dask scheduler that cannot be reached
+  130  interrupted (Ctrl-C); a sweep or calibration resumes when run again
 """
 
 

@@ -21,7 +21,11 @@ from ecosim.state import REVENUE_SOURCES
 if TYPE_CHECKING:
     from ecosim.state import State
 
-__all__ = ["book_profits", "collect", "tally_consumables"]
+__all__ = ["NEW_STORE_DAYS", "book_profits", "collect", "tally_consumables"]
+
+# A store counts as new for this many days after it opens (a quarter: long enough to have
+# been ranked and reviewed, short enough to still lack the incumbents' history).
+NEW_STORE_DAYS = 90
 
 
 def _labour_and_channel(state: State) -> dict[str, float]:
@@ -148,6 +152,9 @@ def collect(state: State) -> dict[str, float]:
     # that ever existed (docs/performance.md).
     w = recent_sum(mer.sales_hist, state.day, SALES_WINDOW, np.flatnonzero(live))
     h, cr4 = grouped_concentration(w, mer.category[live])
+    # Entrants only: the initial population opens on day 0 and is never new.
+    age = state.day - mer.entry_day[live]
+    new = (mer.entry_day[live] > 0) & (age < NEW_STORE_DAYS)
     markup = (mer.price[live] - mer.wholesale[live]) / mer.wholesale[live]
     ref = np.array([c.reference_price for c in state.config.categories])[mer.category[live]]
     # Today's dispatch capacity (surge included) and parcels dispatched from the couriers'
@@ -168,6 +175,7 @@ def collect(state: State) -> dict[str, float]:
         "merchant_exits": t["exits"],
         "hhi": h,
         "cr4": cr4,
+        "new_store_sales_share": ratio(float(w[new].sum()), float(w.sum())),
         "mean_markup": float(np.average(markup, weights=w)) if w.sum() > 0 else 0.0,
         "price_index": float(np.average(mer.price[live] / ref, weights=w)) if w.sum() > 0 else 0.0,
         "mean_rating": ratio(t["genuine_rating_sum"], t["genuine_ratings"]),

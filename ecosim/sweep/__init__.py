@@ -6,7 +6,13 @@ See ``docs/sweeps.md`` for the file format. The main entry point is :func:`run_s
 
 from ecosim.sweep.design import Design, RunSpec, build_design, plan_runs, run_seeds
 from ecosim.sweep.runner import SweepSummary, default_out_dir, run_sweep
-from ecosim.sweep.spec import ParameterSpec, SweepFile, SweepSpec, load_sweep_file
+from ecosim.sweep.spec import (
+    ParameterSpec,
+    SweepFile,
+    SweepSpec,
+    load_sweep_file,
+    scaled_sweep_file,
+)
 from ecosim.sweep.store import SweepError, SweepRefused
 
 __all__ = [
@@ -24,4 +30,5 @@ __all__ = [
     "plan_runs",
     "run_seeds",
     "run_sweep",
+    "scaled_sweep_file",
 ]

@@ -9,15 +9,20 @@ __all__ = ["ProgressBar", "say"]
 
 
 class ProgressBar:
-    """A rich progress bar (runs done, failures, elapsed time, ETA) on stderr, or nothing.
+    """A rich progress bar (items done, failures, elapsed time, ETA) on stderr, or nothing.
 
     Args:
         enabled: show the bar; when false every method does nothing.
-        total: runs to do.
-        label: text before the bar (the sweep's name).
+        total: items to do.
+        label: text before the bar (the sweep's or calibration's name).
+        unit: what an item is, plural ("runs", "trials").
+        best: a figure to show after the failures (e.g. the best objective so far), or
+            ``None`` for none; updated by :meth:`advance`.
     """
 
-    def __init__(self, enabled: bool, total: int, label: str) -> None:
+    def __init__(
+        self, enabled: bool, total: int, label: str, unit: str = "runs", best: str | None = None
+    ) -> None:
         self._bar: Any = None
         if not enabled:
             return
@@ -37,19 +42,24 @@ class ProgressBar:
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("runs, [red]{task.fields[failed]} failed"),
+            TextColumn(
+                f"{unit}, [red]{{task.fields[failed]}} failed[/]"
+                + ("" if best is None else ", best {task.fields[best]}")
+            ),
             TimeElapsedColumn(),
             TextColumn("eta"),
             TimeRemainingColumn(),
             console=Console(stderr=True),
         )
-        self._task = self._bar.add_task(label, total=total, failed=0)
+        self._task = self._bar.add_task(label, total=total, failed=0, best=best)
         self._bar.start()
 
-    def advance(self, failed: int) -> None:
-        """One more run recorded; ``failed`` is the number of failures so far."""
+    def advance(self, failed: int, best: str | None = None) -> None:
+        """One more item done; ``failed`` is the number of failures so far, ``best`` the
+        figure shown after them (unchanged when ``None``)."""
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, failed=failed)
+            fields = {"failed": failed} if best is None else {"failed": failed, "best": best}
+            self._bar.update(self._task, advance=1, **fields)
 
     def close(self) -> None:
         """Stop drawing the bar (idempotent)."""

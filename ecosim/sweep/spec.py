@@ -19,10 +19,12 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
@@ -37,17 +39,21 @@ from ecosim.config import (
     set_dotted,
     validate_config,
 )
+from ecosim.io import atomic_write
 from ecosim.metrics import METRICS
 
 __all__ = [
     "MAX_RUNS",
     "ParameterSpec",
+    "RunSetSpec",
     "SweepFile",
     "SweepSpec",
     "daily_metric_names",
     "design_points",
     "load_sweep_file",
     "parse_sweep",
+    "scaled_sweep_file",
+    "validate_spec",
 ]
 
 #: Most runs one sweep may have: the runner keeps every run's plan and record in memory, and
@@ -61,16 +67,19 @@ _RESERVED = {
 }
 
 
-class SweepSpec(BaseModel):
-    """Schema of a sweep file (the YAML mapping, before checking keys against the config)."""
+class RunSetSpec(BaseModel):
+    """The keys every file that runs a set of simulations shares (sweep and calibration files).
+
+    Subclasses add their own keys after these.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     description: str = Field("", description="Free text shown in reports (not hashed).")
     scenario: str | None = Field(
         None,
-        description="Config file every run starts from, relative to the sweep file's folder "
-        "(or, failing that, the current folder); omitted = built-in defaults.",
+        description="Config file every run starts from, relative to the folder of the file "
+        "that names it (or, failing that, the current folder); omitted = built-in defaults.",
     )
     overrides: dict[str, Any] = Field(
         default_factory=dict,
@@ -79,6 +88,11 @@ class SweepSpec(BaseModel):
     steps: int | None = Field(
         None, ge=1, le=100_000, description="Days per run; omitted = the scenario's steps."
     )
+
+
+class SweepSpec(RunSetSpec):
+    """Schema of a sweep file (the YAML mapping, before checking keys against the config)."""
+
     replications: int = Field(1, ge=1, le=100_000, description="Independent runs per point.")
     seed: int = Field(0, ge=0, description="Root seed; run seeds are spawned from it.")
     design: Literal["grid", "lhs", "sobol"] = Field("grid", description="Design of points.")
@@ -191,10 +205,43 @@ class SweepFile:
 
 
 # --------------------------------------------------------------------------- errors
-def _describe(source: str, err: ErrorDetails) -> str:
+def validate_spec[M: BaseModel](
+    model: type[M],
+    data: Any,
+    source: str,
+    known_keys: Callable[[tuple[int | str, ...]], list[str]] | None = None,
+) -> M:
+    """Validate a file's parsed YAML against its schema, every error naming the file and key.
+
+    Args:
+        model: the schema (a pydantic model).
+        data: the parsed YAML.
+        source: the file, for messages.
+        known_keys: the keys valid where an unknown key was found (its location in), for the
+            "did you mean" hint; default: the schema's top-level keys.
+
+    Returns:
+        The validated model.
+
+    Raises:
+        ConfigError: one line per problem: ``FILE: key 'a.b': problem``.
+    """
+    if not isinstance(data, dict):
+        kind = type(data).__name__
+        raise ConfigError(f"{source}: top level must be a mapping of keys, got {kind}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        known = known_keys or (lambda loc: list(model.model_fields))
+        raise ConfigError("\n".join(_describe(source, e, known) for e in exc.errors())) from None
+
+
+def _describe(
+    source: str, err: ErrorDetails, known_keys: Callable[[tuple[int | str, ...]], list[str]]
+) -> str:
     loc = ".".join(str(p) for p in err["loc"])
     if err["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(loc, list(SweepSpec.model_fields), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(loc, known_keys(err["loc"]), n=1, cutoff=0.6)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         return f"{source}: unknown key '{loc}'{hint}"
     if err["type"] == "missing":
@@ -385,13 +432,7 @@ def parse_sweep(data: Any, path: str | Path, text: str = "") -> SweepFile:
     """
     path = Path(path)
     source = str(path)
-    if not isinstance(data, dict):
-        kind = type(data).__name__
-        raise ConfigError(f"{source}: top level must be a mapping of keys, got {kind}")
-    try:
-        spec = SweepSpec.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError("\n".join(_describe(source, e) for e in exc.errors())) from None
+    spec = validate_spec(SweepSpec, data, source)
 
     if spec.design == "grid" and spec.samples is not None:
         raise ConfigError(f"{source}: key 'samples': only used by lhs and sobol designs")
@@ -455,3 +496,45 @@ def load_sweep_file(path: str | Path) -> SweepFile:
     path = Path(path)
     data, text = read_yaml(path)  # the configs' reader: encoding, duplicate keys, folders
     return parse_sweep(data if data is not None else {}, path, text)
+
+
+def scaled_sweep_file(
+    path: str | Path,
+    dest: str | Path,
+    *,
+    overrides: dict[str, Any] | None = None,
+    steps: int | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+) -> Path:
+    """Write a copy of a sweep file with another scale, e.g. a quick version of a study.
+
+    The copy keeps the design, parameters and outputs; its ``scenario`` becomes an absolute
+    path so that it can live anywhere. It is validated before it is written.
+
+    Args:
+        path: the sweep file to copy.
+        dest: where to write the copy (its folder is created).
+        overrides: dotted keys added to (or replacing) the file's ``overrides``, e.g.
+            ``{"consumers.n": 1500}``.
+        steps: days per run instead of the file's.
+        replications: runs per design point instead of the file's.
+        seed: root seed instead of the file's.
+
+    Returns:
+        ``dest``.
+
+    Raises:
+        ConfigError: the file, or the copy with these changes, is not a valid sweep.
+    """
+    sweep = load_sweep_file(path)
+    data = sweep.spec.model_dump(mode="json", exclude_none=True)
+    if sweep.scenario_path is not None:
+        data["scenario"] = str(sweep.scenario_path.resolve())
+    data["overrides"] = {**data.get("overrides", {}), **(overrides or {})}
+    changes = {"steps": steps, "replications": replications, "seed": seed}
+    data.update({key: value for key, value in changes.items() if value is not None})
+    dest = Path(dest)
+    parse_sweep(data, dest)
+    atomic_write(dest, lambda tmp: tmp.write_text(yaml.safe_dump(data, sort_keys=False)))
+    return dest
