@@ -67,7 +67,13 @@ from ecosim.phases import (
 from ecosim.phases.labour import GOLDEN
 from ecosim.recorder import Recorder
 from ecosim.state import State, Tally
-from ecosim.steady import opportunist_stock_share, platform_shares, steady_state
+from ecosim.steady import (
+    opportunist_stock_share,
+    platform_shares,
+    position_looks,
+    steady_state,
+    top_looks_factor,
+)
 
 __all__ = ["BULLWHIP_WINDOW", "Collector", "EcosystemModel", "build_state"]
 
@@ -187,6 +193,12 @@ def _open_initial_stores(state: State, supported: np.ndarray) -> None:
     # a new store expects its share of the category's online demand
     online_units = state.expected_online_share * state.expected_daily_units
     state.store_orders_guess = online_units / np.maximum(state.listings_per_category, 1)
+    # ...and the top-ranked store several times that (shoppers look at the top of a page more)
+    ccfg = state.config.consumers
+    pool = ccfg.consideration_pool
+    looks = position_looks(pool, min(ccfg.consideration_set, pool), ccfg.position_decay)
+    top = np.array([top_looks_factor(looks, n) for n in state.listings_per_category])
+    state.busiest_store_orders = state.store_orders_guess * top
     shares = platform_shares(state)
     platform = state.rng.choice(shares.size, size=category.size, p=shares)
     # the settled market's share of opportunists, not the entrants' (they are caught sooner)

@@ -35,6 +35,7 @@ __all__ = [
     "platform_shares",
     "position_looks",
     "steady_state",
+    "top_looks_factor",
 ]
 
 # Technical: iterations of the free-entry fixed point (it converges in ~10).
@@ -95,11 +96,26 @@ def median_looks_factor(looks: np.ndarray, listings: float) -> float:
     """
     pool = looks.size
     n = min(max(float(listings), 1.0), float(pool))
+    return _looks_between(looks, pool / 2 - pool / (2 * n), pool / 2 + pool / (2 * n))
+
+
+def top_looks_factor(looks: np.ndarray, listings: float) -> float:
+    """The top-ranked store's considered looks over the mean store's: its positions are
+    ``[0, P / L)`` (see ``median_looks_factor``). With the defaults about 2.7 in a market
+    of a page or more, 2.1 in one of four stores, 1 in one of a single store.
+    """
+    pool = looks.size
+    n = min(max(float(listings), 1.0), float(pool))
+    return _looks_between(looks, 0.0, pool / n)
+
+
+def _looks_between(looks: np.ndarray, lo: float, hi: float) -> float:
+    """Mean looks per position over the positions ``[lo, hi)`` (unit intervals) over the
+    page's mean."""
+    pool = looks.size
     cumulative = np.concatenate([[0.0], np.cumsum(looks)])  # looks before position y
-    lo, hi = pool / 2 - pool / (2 * n), pool / 2 + pool / (2 * n)
-    middle = np.interp(hi, np.arange(pool + 1), cumulative) - np.interp(
-        lo, np.arange(pool + 1), cumulative
-    )
+    grid = np.arange(pool + 1)
+    middle = np.interp(hi, grid, cumulative) - np.interp(lo, grid, cumulative)
     return float(middle / (hi - lo) / looks.mean())
 
 

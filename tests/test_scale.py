@@ -144,8 +144,12 @@ def test_baseline_starts_near_where_it_settles(seed):
 
 
 def test_per_household_outcomes_agree_across_population_sizes():
-    # seeds in inverse proportion to the size, so each size has about the same noise
-    runs = {3_000: (1, 2, 3), 10_000: (1,), 30_000: (1,)}
+    # More seeds for the smaller sizes, so each size's mean has a similar noise: at 3,000
+    # households a category has one to nine stores, and whether its only store closes moves
+    # the outcome more than in proportion (online share 0.11-0.16 over seeds 1-6). Measured
+    # means of days 61-120: online share 0.139 / 0.147 / 0.150, GMV 18,400 / 19,300 / 19,700
+    # RMB a day and jobs 161 / 150 / 147 per 10^4 households, stores 65 / 61 / 63 per 10^4.
+    runs = {3_000: (1, 2, 3, 4, 5, 6), 10_000: (1, 2), 30_000: (1,)}
     means = {}
     for n, seeds in runs.items():
         outcomes = []

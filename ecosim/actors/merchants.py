@@ -94,12 +94,12 @@ def add_merchants(
     listed[np.arange(n), platform] = True
     # orders a day a new store expects: its share of the category's expected online demand
     expected_units = state.store_orders_guess[category]
-    # Its first stock is sized on its share of the category's whole demand, online and
-    # offline: demand is spread unevenly over stores (ranks) before anyone has sold, and a
-    # store has only its first forecast to reorder from (docs/model.md, section 5).
-    whole_demand = state.expected_daily_units[category] / np.maximum(
-        state.listings_per_category[category], 1
-    )
+    # Its first stock is sized for the orders of the category's top-ranked store: demand is
+    # spread unevenly over stores (ranks) before anyone has sold, and a store has only its
+    # first forecast to reorder from; sized on its share of the whole demand, online and
+    # offline, a store in a category mostly bought offline held a year of its sales, whose
+    # holding cost closed it (docs/model.md, section 5).
+    first_stock = cfg.initial_stock_days * state.busiest_store_orders[category]
     rows = state.merchants.append(
         n,
         listed=listed,
@@ -116,7 +116,7 @@ def add_merchants(
         wholesale=wholesale,
         supplier=supplier,
         courier=courier,
-        stock=np.round(cfg.initial_stock_days * whole_demand),
+        stock=np.round(first_stock),
         entry_day=state.day,
         deposit_platform=platform,
         orders_ema=expected_units,

@@ -536,9 +536,12 @@ class MerchantsConfig(_Section):
         7, "days", "Days between price reviews.", ge=1, le=365, schedulable=True
     )
     ad_bid_share: float = P(
-        0.05,
-        "share of unit margin",
-        "Bid per click as a share of the merchant's unit margin (0 = no ads).",
+        0.5,
+        "share of the value of a click",
+        "Bid per click as a share of what a click is worth to the store: its unit margin "
+        "times the chance that a click ends in an order (docs/model.md 7.4; 0 = no ads). "
+        "Assumption: half, as bidders in a generalised second-price auction shade their "
+        "bids below their value (Edelman, Ostrovsky & Schwarz 2007).",
         ge=0,
         le=1,
         schedulable=True,

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "best_response_prices",
     "charge_fixed_costs",
+    "click_conversion",
     "close_stores",
     "entry",
     "exit_losers",
@@ -207,7 +208,33 @@ def set_prices(state: State) -> None:
     floor = unit_cost(state, live) / (1 - fee_rates(state, live))
     mer.price[live] = np.maximum(mer.price[live], floor)
     margin = mer.price[live] * (1 - fee_rates(state, live)) - unit_cost(state, live)
-    mer.ad_bid[live] = cfg.ad_bid_share * np.maximum(margin, 0.0)
+    value = np.maximum(margin, 0.0) * click_conversion(state)[mer.category[live]]
+    mer.ad_bid[live] = cfg.ad_bid_share * value
+
+
+def click_conversion(state: State) -> np.ndarray:
+    """Chance that a click on a listing of each category ends in an order [C].
+
+    A store's value of a click is its margin times this chance (Edelman, Ostrovsky &
+    Schwarz 2007; Varian 2007), so it bids less where most shoppers look online and buy
+    offline. A shopper looks at ``consideration_set`` listings and clicks each with chance
+    ``click_through``; the orders per look are the category's online orders over the last
+    ``listing_demand_window`` days (the start-up estimate before any) over its expected
+    needs times the looks. Capped at 1 (every buyer clicked what it bought).
+    """
+    ccfg = state.config.consumers
+    n_c = len(state.config.categories)
+    window = state.config.merchants.listing_demand_window
+    days = min(state.day, window)
+    if days > 0:
+        orders = recent_sum(state.market_demand, state.day, days).reshape(-1, n_c).sum(0) / days
+        share = orders / np.maximum(state.expected_daily_units, 1e-12)
+    else:
+        share = state.expected_online_share
+    per_look = share / max(ccfg.consideration_set, 1)
+    if ccfg.click_through <= 0:
+        return np.zeros(n_c)  # nobody clicks: no click is worth anything
+    return np.minimum(per_look / ccfg.click_through, 1.0)
 
 
 def charge_fixed_costs(state: State) -> None:
