@@ -306,7 +306,11 @@ def exit_losers(state: State) -> None:
     mer = state.merchants
     cfg = state.config.merchants
     live = np.flatnonzero(mer.active & ~mer.flagship)
-    broke = net_worth(state, live) < 0
+    # assets count against negative cash only: a store with cash to spare is never broke,
+    # and the escrowed sales are summed only on days when a store's cash is negative
+    broke = state.ledger.balances["merchants"][live] < 0
+    if broke.any():
+        broke[broke] = net_worth(state, live[broke]) < 0
     review = (live + state.day) % cfg.exit_review_period == 0
     old = state.day - mer.entry_day[live] >= cfg.exit_window
     judged = np.flatnonzero(review & old)
