@@ -148,6 +148,36 @@ def test_manufacturers_prebuild_before_the_stores_window_only():
     assert extra(datetime.date(2014, 10, 11), prebuild=0) == 0.0  # switched off
 
 
+def test_stores_plan_a_festival_with_one_forecast_error():
+    """Within the preparation window a store's festival term is E x moving average x one
+    forecast error, drawn at its first review in the window and kept until the festival
+    passes (docs/model.md 7.10): a fresh draw at every review would ratchet its stock up."""
+    cfg = load_config(
+        None,
+        [
+            "consumers.n=300",
+            "merchants.n_initial=15",
+            "merchants.forecast_error=0.5",
+            "calendar.singles_day_share=0.12",
+            "calendar.start_date=2014-10-20",  # 22 days before Singles' Day: in the window
+        ],
+    )
+    m = durable_multiplier(cfg.calendar, datetime.date(2014, 11, 11))
+    model = EcosystemModel(cfg, rng=1)
+    model.run(cfg.merchants.review_period)  # every store has been reviewed once
+    mer = model.state.merchants
+    rows = np.flatnonzero(mer.active)
+    assert mer.festival_days[rows] == pytest.approx(m - 1)
+    drawn = mer.festival_error[rows].copy()
+    assert np.unique(drawn).size == rows.size  # one draw per store
+    assert 0.4 < drawn.mean() < 1.6  # mean-preserving, log-sd 0.5
+    model.run(15)  # five more reviews each, still in the window
+    kept = rows[mer.active[rows]]
+    assert kept.size and (mer.festival_error[kept] == drawn[mer.active[rows]]).all()
+    model.run(7)  # past the festival (day 23): the plan is dropped at the next review
+    assert (mer.festival_days[mer.active] == 0).all()
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_prebuild_serves_the_festivals_orders(seed):
     """Share 0.12 (m = 49.6): the festival day's served share of orders, 1 - stockouts /

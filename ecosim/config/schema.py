@@ -552,6 +552,20 @@ class MerchantsConfig(_Section):
     initial_cash: float = P(
         20_000.0, "RMB", "Cash a merchant starts with.", ge=0, le=1e9, schedulable=True
     )
+    collateral_share: float = P(
+        1.0,
+        "share of book value",
+        "Share of a store's stock and goods on order (at its wholesale price) and of its "
+        "sales held in escrow that counts against negative cash when the exit rule asks whether "
+        "it can pay its way: a store closes at once when its cash plus this share of those "
+        "assets is negative (docs/model.md 7.14). 1: solvency at book value, so stock bought "
+        "ahead of a festival does not close the store that bought it; 0: cash alone, as if "
+        "nobody lent against stock or receivables (assumption: the platforms' lenders lend "
+        "to sellers against their orders and stock, docs/model.md 7.14).",
+        ge=0,
+        le=1,
+        schedulable=True,
+    )
     outside_option: float = P(
         20.0,
         "RMB/day",

@@ -55,6 +55,7 @@ __all__ = [
     "entry",
     "exit_losers",
     "logit_best_margin",
+    "net_worth",
     "record_profits",
     "set_prices",
 ]
@@ -332,7 +333,11 @@ def exit_losers(state: State) -> None:
     mer = state.merchants
     cfg = state.config.merchants
     live = np.flatnonzero(mer.active & ~mer.flagship)
+    # assets count against negative cash only: a store with cash to spare is never broke,
+    # and the escrowed sales are summed only on days when a store's cash is negative
     broke = state.ledger.balances["merchants"][live] < 0
+    if broke.any():
+        broke[broke] = net_worth(state, live[broke]) < 0
     review = (live + state.day) % cfg.exit_review_period == 0
     old = state.day - mer.entry_day[live] >= cfg.exit_window
     judged = np.flatnonzero(review & old)
@@ -341,6 +346,22 @@ def exit_losers(state: State) -> None:
     out = live[losing | broke]
     if out.size:
         close_stores(state, out, forfeit=False)
+
+
+def net_worth(state: State, rows: np.ndarray) -> np.ndarray:
+    """What the given stores could pay their way with (RMB): cash plus ``collateral_share``
+    of their stock and goods on order at the wholesale price and of their sales held in
+    escrow (docs/model.md 7.14), so that cash spent on stock is not counted as lost."""
+    mer = state.merchants
+    cash = state.ledger.balances["merchants"][rows]
+    share = state.config.merchants.collateral_share
+    if share == 0.0:
+        return cash
+    goods = mer.wholesale[rows] * (mer.stock[rows] + mer.on_order[rows])
+    held = state.shipments.sum_by(
+        "merchant", mer.n, lambda b: np.where(b["escrow"], b["price"] - b["fee"], 0.0)
+    )
+    return cash + share * (goods + held[rows])
 
 
 def close_stores(state: State, rows: np.ndarray, forfeit: bool) -> None:
