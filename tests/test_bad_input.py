@@ -168,6 +168,8 @@ def test_every_schedulable_key_is_read_while_the_model_runs():
                 # many opportunists, so that fake reviews are caught and fined
                 "merchants.opportunistic_share=0.5",
             ],
+            # stores without cash, so that the exit rule weighs their stock (collateral_share)
+            ["merchants.initial_cash=0"],
         ]
         for variant in variants:
             cfg = load_config(

@@ -124,7 +124,7 @@ def test_a_dearer_service_is_bought_less_and_its_providers_exit_more():
     seeds = (3, 4, 5)
     # Measured (seeds 3-5): uptake 0.72-0.77 at 1 RMB/day, none of the providers closed; at 8
     # RMB/day 0.07-0.22, one provider closed in each run (at 3 RMB/day, 0.38-0.44 and none:
-    # stores that bid a click's value for ads, docs/model.md 7.4, can pay more for marketing)
+    # stores that bid a click's value for ads, docs/model.md 7.14, can pay more for marketing)
     cheap = [_marketing(1.0, s) for s in seeds]
     dear = [_marketing(8.0, s) for s in seeds]
     for (up_cheap, _), (up_dear, _) in zip(cheap, dear, strict=True):

@@ -539,7 +539,7 @@ class MerchantsConfig(_Section):
         0.5,
         "share of the value of a click",
         "Bid per click as a share of what a click is worth to the store: its unit margin "
-        "times the chance that a click ends in an order (docs/model.md 7.4; 0 = no ads). "
+        "times the chance that a click ends in an order (docs/model.md 7.14; 0 = no ads). "
         "Assumption: half, as bidders in a generalised second-price auction shade their "
         "bids below their value (Edelman, Ostrovsky & Schwarz 2007).",
         ge=0,
