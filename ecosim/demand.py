@@ -47,6 +47,7 @@ __all__ = [
     "candidate_values",
     "choose",
     "consider",
+    "consider_looks",
     "delivery_estimate",
     "effective_trust",
     "expected_quality",
@@ -57,6 +58,8 @@ __all__ = [
     "platform_attractiveness",
     "price_weight",
     "refund_chance",
+    "thin_market_bonus",
+    "thin_page_positions",
     "travel_days",
     "typical_shopper",
     "unrefunded_share",
@@ -154,6 +157,20 @@ def listing_values(state: State, p, c, cand, trust, alpha, region):
     return (
         -alpha * weight * price + cfg.quality_weight * ref * eq - cfg.delivery_weight * ref * days
     ) / mu
+
+
+def thin_market_bonus(state: State, listings: int) -> float:
+    """The expected extra weight of each listing of a market of ``listings`` listings thinner
+    than the consideration set, as a utility (logit units): ``log(K / listings)``,
+    ``K = consideration_set`` (0 when ``listings >= K``).
+
+    Shoppers always consider ``K`` options: a thin page's listings stand for a full page's
+    positions (``thin_page_positions``), so on average each of ``n < K`` listings counts
+    ``K / n`` times in the logit. Stores' best responses, which look at the whole market
+    rather than at consideration sets, use this weight (docs/model.md, 7.4 and 7.14).
+    """
+    k = state.config.consumers.consideration_set
+    return float(np.log(k / listings)) if 0 < listings < k else 0.0
 
 
 def offline_value(state: State, c, alpha):
@@ -313,6 +330,32 @@ def consider(
         hi = min(lo + CONSIDER_BLOCK, n_shoppers)
         out[:, lo:hi] = _first_distinct(rng, hi - lo, n_pool, k, decay)
     return out
+
+
+def consider_looks(state: State, rng: np.random.Generator, n_shoppers: int) -> np.ndarray:
+    """Each shopper's considered positions [K, S] on a page of ``consideration_pool``
+    positions (``consider``), before a page shorter than the pool maps them to its listings
+    (``thin_page_positions``)."""
+    cfg = state.config.consumers
+    pool = cfg.consideration_pool
+    return consider(rng, n_shoppers, pool, min(cfg.consideration_set, pool), cfg.position_decay)
+
+
+def thin_page_positions(state: State, looks: np.ndarray, length: int) -> np.ndarray:
+    """Positions on a page of ``length`` listings of looks at a full page's positions.
+
+    A page shorter than ``P = consideration_pool`` (a market of fewer listings) stands for a
+    full one, as the simulated households and stores are a sample of a larger economy: its
+    listing at rank ``r`` stands for the full page's positions ``[r P / L, (r + 1) P / L)``,
+    so a look at position ``x`` is a look at rank ``floor(x L / P)``. A listing looked at
+    twice is two similar sellers, two options in the logit. Shoppers thus consider ``K``
+    options and top ranks draw the same share of looks in a market of any size (without
+    it, a market with fewer stores than ``K`` had fewer options, and one shorter than ``P``
+    spread its looks more evenly, so store numbers and online sales per household fell with
+    the population; docs/model.md, 7.4 and 7.20).
+    """
+    pool = state.config.consumers.consideration_pool
+    return looks if length >= pool else looks * length // pool
 
 
 def _first_distinct(

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from ecosim.actors.consumers import Consumer, create_consumers
-from ecosim.actors.logistics import LogisticsFirm, create_couriers
-from ecosim.actors.manufacturers import Manufacturer, create_manufacturers
+from ecosim.actors.logistics import LogisticsFirm, create_couriers, staff_couriers
+from ecosim.actors.manufacturers import Manufacturer, create_manufacturers, stock_manufacturers
 from ecosim.actors.merchants import Merchant, add_merchants
 from ecosim.actors.offline import OfflineRetail
 from ecosim.actors.platforms import Platform
@@ -64,14 +64,24 @@ from ecosim.phases import (
     spending,
     strategy,
 )
+from ecosim.phases.labour import GOLDEN
 from ecosim.recorder import Recorder
 from ecosim.state import State, Tally
+from ecosim.steady import (
+    opportunist_stock_share,
+    platform_shares,
+    position_looks,
+    steady_state,
+    top_looks_factor,
+)
 
 __all__ = ["BULLWHIP_WINDOW", "Collector", "EcosystemModel", "build_state"]
 
 # Days (13 weeks) of daily data over which the bullwhip ratios are estimated: part of the
 # metrics' definition (docs/model.md, section 7.16), not behaviour.
 BULLWHIP_WINDOW = 91
+# Technical: best-response rounds before day 1 (the prices move < 0.1% by then).
+SETTLING_ROUNDS = 20
 
 
 def build_state(config: EcosimConfig, rng: np.random.Generator) -> State:
@@ -138,11 +148,21 @@ def build_state(config: EcosimConfig, rng: np.random.Generator) -> State:
     state.production_hist = np.zeros(BULLWHIP_WINDOW)
 
     state.platforms.trust[:] = config.consumers.initial_trust
+    state.prior_rating = float(np.mean([c.quality_mean for c in cats]))
     state.market_demand = np.zeros((len(config.platforms) * len(cats), HISTORY))
-    _open_initial_stores(state)
+    # Start near where the market settles (docs/model.md, section 5): stores, stocks,
+    # workloads and staff are sized for the online demand free entry supports.
+    steady = steady_state(state)
+    state.expected_online_share = steady.online_share
+    online_units = state.expected_online_share * state.expected_daily_units
+    staff_couriers(state, float(online_units.sum()))
+    stock_manufacturers(state, state.expected_daily_units)
+    _open_initial_stores(state, steady.stores.sum(axis=0))
+    delivery.enforce(state)  # stores whose record already breaks the platform's rules go
+    if config.merchants.pricing == "best_response":
+        _settle_prices(state)
     _init_labour(state)
     _give_devices(state)
-    state.prior_rating = float(np.mean([c.quality_mean for c in cats]))
     return state
 
 
@@ -153,36 +173,89 @@ def _make_regions(state: State) -> None:
     state.distance_km = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
 
 
-def _open_initial_stores(state: State) -> None:
+def _open_initial_stores(state: State, supported: np.ndarray) -> None:
+    """The first stores: ``merchants.n_initial`` of them (spread by expected sales value), or
+    (0, the default) as many as each category supports (``supported``, from
+    ``steady_state``), one at least per category."""
     cfg = state.config.merchants
     cats = state.config.categories
-    n = cfg.n_initial
-    # Stores spread over categories in proportion to expected sales value, one at least.
-    value = state.expected_daily_units * np.array([c.reference_price for c in cats])
-    per_cat = np.maximum(1, np.floor(n * value / value.sum())).astype(int)
-    per_cat[np.argmax(per_cat)] += max(n - per_cat.sum(), 0)
+    if cfg.n_initial > 0:
+        # a given number, spread over categories in proportion to expected sales value
+        n = cfg.n_initial
+        value = state.expected_daily_units * np.array([c.reference_price for c in cats])
+        weight = value if value.sum() > 0 else np.ones(len(cats))
+        per_cat = np.maximum(1, np.floor(n * weight / weight.sum())).astype(int)
+        per_cat[np.argmax(per_cat)] += max(n - per_cat.sum(), 0)
+    else:
+        per_cat = np.maximum(1, np.rint(supported)).astype(int)
     category = np.repeat(np.arange(len(cats)), per_cat)
     state.listings_per_category = np.bincount(category, minlength=len(cats)).astype(float)
-    shares = np.array([p.initial_share for p in state.config.platforms], dtype=float)
-    shares = shares / shares.sum() if shares.sum() > 0 else np.full(shares.size, 1 / shares.size)
+    # a new store expects its share of the category's online demand
+    online_units = state.expected_online_share * state.expected_daily_units
+    state.store_orders_guess = online_units / np.maximum(state.listings_per_category, 1)
+    # ...and the top-ranked store several times that (shoppers look at the top of a page more)
+    ccfg = state.config.consumers
+    pool = ccfg.consideration_pool
+    looks = position_looks(pool, min(ccfg.consideration_set, pool), ccfg.position_decay)
+    top = np.array([top_looks_factor(looks, n) for n in state.listings_per_category])
+    state.busiest_store_orders = state.store_orders_guess * top
+    shares = platform_shares(state)
     platform = state.rng.choice(shares.size, size=category.size, p=shares)
-    rows = add_merchants(state, category.size, platform, category)
+    # the settled market's share of opportunists, not the entrants' (they are caught sooner)
+    cheats = state.rng.random(category.size) < opportunist_stock_share(state)
+    rows = add_merchants(state, category.size, platform, category, opportunistic=cheats)
     if shares.size > 1:
         multi = rows[state.rng.random(rows.size) < cfg.multihoming_share]
         state.merchants.listed[multi] = True
+    # Incumbents have traded before day 1: their home platform's ranking sales window of the
+    # genuine ratings their expected orders bring, at their true quality (the mean rating, so
+    # no draw), so shoppers know an opportunist's record as they would in the settled market.
+    mer = state.merchants
+    window = np.array([plat.ranking.sales_window for plat in state.config.platforms], float)
+    record_days = window[platform]
+    ratings = np.rint(
+        state.config.consumers.rating_prob * record_days * state.store_orders_guess[category]
+    )
+    mer.rating_count[rows] = ratings
+    mer.rating_sum[rows] = ratings * mer.quality_true[rows]
+    # ...and an opportunist the fake reviews it bought meanwhile (phase 6's expected numbers):
+    # the undetected ones among its ratings, the detected ones as strikes. Opportunists have
+    # been trading for different times (ages spread evenly over the record, by row, as
+    # labour.whole_workers spreads its thresholds), so some are already caught and others
+    # will be, as in the settled market.
+    cheats = rows[mer.opportunistic[rows]]
+    age = record_days[mer.opportunistic[rows]] * ((0.5 + GOLDEN * cheats) % 1.0)
+    for p, plat in enumerate(state.config.platforms):
+        mine = np.argmax(mer.listed[cheats], axis=1) == p
+        if plat.reputation_rule == "none" or not mine.any():
+            continue
+        bought = np.rint(cfg.fake_reviews_per_day * age[mine])
+        caught = np.rint(bought * plat.fake_review_detection)
+        mer.rating_count[cheats[mine]] += bought - caught
+        mer.rating_sum[cheats[mine]] += bought - caught
+        mer.strikes[cheats[mine]] += caught.astype(np.int32)
+
+
+def _settle_prices(state: State, rounds: int = SETTLING_ROUNDS) -> None:
+    """Best-response prices iterated to their fixed point before day 1, so the first days
+    do not replay a price war from the initial markup (no random draw is used)."""
+    ranking.build_pages(state)  # the ratings on display, which the best response reads
+    rows = np.flatnonzero(state.merchants.active)
+    for _ in range(rounds):
+        state.merchants.price[rows] = strategy.best_response_prices(state, rows)
 
 
 def _init_labour(state: State) -> None:
-    """First workloads from expected volumes, then firms hire what they need."""
-    # share of demand expected online before anything is known
-    guess = state.config.merchants.initial_online_share
+    """First workloads from the expected online and offline volumes, then firms hire what they
+    need."""
+    online = float((state.expected_online_share * state.expected_daily_units).sum())
     state.offline_staff = np.zeros(1, dtype=np.int64)
     state.other_staff = np.zeros(1, dtype=np.int64)
-    state.offline_units_ema = float(state.expected_daily_units.sum() * (1 - guess))
+    state.offline_units_ema = float(state.expected_daily_units.sum()) - online
     mfr = state.manufacturers
     per_mfr = np.bincount(mfr.category, minlength=len(state.config.categories))
     mfr.output_ema[:] = state.expected_daily_units[mfr.category] / per_mfr[mfr.category]
-    state.platforms.orders_ema[:] = state.expected_daily_units.sum() * guess / state.platforms.n
+    state.platforms.orders_ema[:] = online * platform_shares(state)
     staff = labour.staff_arrays(state)
     state.wage_bill = [np.zeros(a.size) for a in staff]
     state.overstaffed_days = [np.zeros(a.size, dtype=np.int64) for a in staff]

@@ -9,6 +9,7 @@ households' consumables are filed the same way under the day they must next be c
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 
@@ -91,6 +92,16 @@ class Calendar:
                 sum(next(iter(b.values())).size for bs in self._by_day.values() for b in bs)
             )
         return float(sum(b[field].sum() for bs in self._by_day.values() for b in bs))
+
+    def sum_by(
+        self, key: str, n: int, value: Callable[[dict[str, np.ndarray]], np.ndarray]
+    ) -> np.ndarray:
+        """Per-``key`` sums of ``value(batch)`` over the entries in transit (``n`` keys)."""
+        out = np.zeros(n)
+        for batches in self._by_day.values():
+            for b in batches:
+                out += np.bincount(b[key], weights=value(b), minlength=n)
+        return out
 
 
 class NeedQueue:

@@ -158,6 +158,9 @@ class State:
     household_wealth: np.ndarray = field(init=False)  # RMB, cash after yesterday's spending
     offline_price: np.ndarray = field(init=False)  # RMB/unit per category
     listings_per_category: np.ndarray = field(init=False)  # initial stores per category
+    expected_online_share: np.ndarray = field(init=False)  # start-up estimate, per category
+    store_orders_guess: np.ndarray = field(init=False)  # orders/day a new store expects [C]
+    busiest_store_orders: np.ndarray = field(init=False)  # orders/day of a top-ranked one [C]
     prior_rating: float = field(init=False)  # rating shown for a store without ratings
     display: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # per platform
     courier_wait: np.ndarray = field(init=False)  # days a parcel handed over next waits

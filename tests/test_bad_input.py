@@ -164,7 +164,12 @@ def test_every_schedulable_key_is_read_while_the_model_runs():
                 "services.entry_rate=50",
                 "services.outside_option=0",
                 "services.fixed_cost=0",
+                "services.cost_per_client=0",
+                # many opportunists, so that fake reviews are caught and fined
+                "merchants.opportunistic_share=0.5",
             ],
+            # stores without cash, so that the exit rule weighs their stock (collateral_share)
+            ["merchants.initial_cash=0"],
         ]
         for variant in variants:
             cfg = load_config(

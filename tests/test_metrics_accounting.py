@@ -115,7 +115,9 @@ def test_every_metric_finite_in_a_market_that_empties():
 def test_new_stores_sales_share_counts_only_recent_entrants():
     """The share is the open entrants' part of the 30-day sales in the store table: zero
     while only the initial stores (opened on day 0) sell, and the entrants' part later."""
-    model = EcosystemModel(small_config(), rng=6)
+    # a market short of stores, so that entrants open and sell (the default start is the
+    # settled number of stores, where few enter in 120 days)
+    model = EcosystemModel(small_config("merchants.n_initial=8"), rng=6)
     frame_days = []
     for _ in range(120):
         model.step()

@@ -46,6 +46,45 @@ def test_stores_switch_by_expected_profit_and_pay_the_listing_cost():
     assert abs(state.ledger.residual()) < 1e-6
 
 
+def test_a_second_storefront_must_earn_its_running_cost():
+    """Stores on both platforms whose second listing earns less than storefront_cost a day
+    drop it and keep their best one; without the running cost they keep both."""
+    kept = {}
+    for cost in (0.0, 1e5):
+        cfg = load_config(SCENARIO, [*SMALL, f"merchants.storefront_cost={cost}"])
+        model = EcosystemModel(cfg, rng=4)
+        model.run(40)
+        state = model.state
+        mer = state.merchants
+        n_c = len(cfg.categories)
+        # both platforms drew orders for category 0 in the last month, platform 0 more
+        state.market_demand[:] = 0.0
+        state.market_demand[0 * n_c + 0, :] = 50.0
+        state.market_demand[1 * n_c + 0, :] = 20.0
+        stores = np.flatnonzero(mer.active & ~mer.flagship & (mer.category == 0))
+        margin = mer.price[stores] * (1 - fee_rates(state, stores)) - unit_cost(state, stores)
+        stores = stores[margin > 0]
+        assert stores.size >= 2
+        mer.listed[stores] = True
+        # the fee platform's listing still pays its listing fee: above it, below a huge cost
+        net = np.repeat((mer.price[stores] * (1 - fee_rates(state, stores)))[:, None], 2, axis=1)
+        profit = expected_listing_profit(
+            state, stores, net, unit_cost(state, stores), mer.tier[stores]
+        )
+        assert (profit > 0).all() and (profit[:, 0] > profit[:, 1]).all()
+        for day in range(state.day + 1, state.day + 1 + cfg.merchants.listing_review_period):
+            state.day = day
+            review_listings(state)
+        kept[cost] = mer.listed[stores].copy()
+    assert kept[0.0].all()  # both listings pay: the store multi-homes
+    # the second must earn its running cost too: each single-homes where it expects most,
+    # mostly the platform with more orders (a store reviewed after its rivals left the
+    # other one may find the fewer listings there worth more)
+    single = kept[1e5]
+    assert (single.sum(axis=1) == 1).all()
+    assert single[:, 0].sum() > single[:, 1].sum()
+
+
 def test_expected_listing_profit_formula():
     cfg = load_config(SCENARIO, [*SMALL])
     model = EcosystemModel(cfg, rng=5)

@@ -14,9 +14,9 @@ import pytest
 
 from ecosim import EcosystemModel, load_config
 from ecosim.actors.consumers import Consumer
+from ecosim.demand import consider
 from ecosim.ledger import Ledger
 from ecosim.phases import consumption, reference
-from ecosim.phases.shopping import consider
 
 SMALL = ["consumers.n=400", "merchants.n_initial=30"]
 # Everything that is drawn is drawn the same way on both paths: every listing of a page is

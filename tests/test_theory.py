@@ -7,13 +7,13 @@ import pytest
 
 from ecosim import EcosystemModel
 from ecosim.phases.strategy import best_response_prices, logit_best_margin
-from ecosim.validation import load_validation_config, logit_market_values, logit_nash_price
+from ecosim.validation import load_bertrand_config, logit_market_values, logit_nash_price
 
 
 def _bertrand_config(n_stores: int, *overrides: str):
     """configs/validation/bertrand.yaml: one region, one courier, one durable category,
     symmetric stores, no fees or frictions, with ``n_stores`` stores."""
-    return load_validation_config("bertrand", [f"merchants.n_initial={n_stores}", *overrides])
+    return load_bertrand_config(n_stores, list(overrides))
 
 
 def _bisect(f, lo: float, hi: float) -> float:

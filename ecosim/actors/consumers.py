@@ -9,7 +9,13 @@ import numpy as np
 from ecosim.actors.table import RowAgent
 from ecosim.actors.tables import UNEMPLOYED, ConsumerTable
 from ecosim.dates import consumable_multiplier, durable_multiplier
-from ecosim.demand import choose, listing_values, logit_scale, offline_value
+from ecosim.demand import (
+    choose,
+    listing_values,
+    logit_scale,
+    offline_value,
+    thin_page_positions,
+)
 
 if TYPE_CHECKING:
     from ecosim.state import State
@@ -167,13 +173,16 @@ class Consumer(RowAgent):
         sheet = page.merchants[0]
         if page.n_niches > 1:  # the query this search is about
             sheet = page.merchants[model.rng.integers(0, page.n_niches)]
-        n_pool = page.length
-        k = min(cfg.consideration_set, n_pool)
-        if k < n_pool:
-            weights = np.exp(-cfg.position_decay * np.arange(n_pool))
-            looked = model.rng.choice(n_pool, size=k, replace=False, p=weights / weights.sum())
+        # K looks at a full page of ``consideration_pool`` positions; a shorter page's
+        # listings stand for blocks of them (``demand.thin_page_positions``)
+        pool = cfg.consideration_pool
+        k = min(cfg.consideration_set, pool)
+        if k < pool:
+            weights = np.exp(-cfg.position_decay * np.arange(pool))
+            looks = model.rng.choice(pool, size=k, replace=False, p=weights / weights.sum())
         else:
-            looked = np.arange(n_pool)
+            looks = np.arange(pool)
+        looked = thin_page_positions(state, looks, page.length)
         alpha = cons.price_sensitivity[i : i + 1]
         values = listing_values(
             state,

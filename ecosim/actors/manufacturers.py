@@ -12,7 +12,7 @@ from ecosim.actors.tables import ManufacturerTable
 if TYPE_CHECKING:
     from ecosim.state import State
 
-__all__ = ["Manufacturer", "create_manufacturers"]
+__all__ = ["Manufacturer", "create_manufacturers", "stock_manufacturers"]
 
 
 def create_manufacturers(state: State) -> ManufacturerTable:
@@ -35,11 +35,19 @@ def create_manufacturers(state: State) -> ManufacturerTable:
     table.data_service[:] = rng.random(table.n) < cfg.data_service_uptake
     # Brand strength sets device makers' market shares (docs/model.md, IoT reordering).
     table.brand[:] = rng.lognormal(0.0, cfg.brand_sd, table.n)
+    return table
+
+
+def stock_manufacturers(state: State, online_units: np.ndarray) -> None:
+    """Finished goods at the start: ``initial_stock_days`` of ``online_units`` a day per
+    category (the model passes the category's whole demand), shared by its manufacturers."""
+    table = state.manufacturers
+    cfg = state.config.manufacturers
+    per_cat = np.bincount(table.category, minlength=online_units.size)
     table.finished_stock[:] = np.round(
-        cfg.initial_stock_days * state.expected_daily_units[table.category] / k
+        cfg.initial_stock_days * online_units[table.category] / per_cat[table.category]
     )
     state.goods.created("initial_stock", float(table.finished_stock.sum()))
-    return table
 
 
 class Manufacturer(RowAgent):

@@ -92,9 +92,14 @@ def add_merchants(
     courier = state.couriers.cheapest(rng, n, state.config.logistics.courier_choice_scale)
     listed = np.zeros((n, len(state.config.platforms)), dtype=bool)
     listed[np.arange(n), platform] = True
-    expected_units = state.expected_daily_units[category] / np.maximum(
-        state.listings_per_category[category], 1
-    )
+    # orders a day a new store expects: its share of the category's expected online demand
+    expected_units = state.store_orders_guess[category]
+    # Its first stock is sized for the orders of the category's top-ranked store: demand is
+    # spread unevenly over stores (ranks) before anyone has sold, and a store has only its
+    # first forecast to reorder from; sized on its share of the whole demand, online and
+    # offline, a store in a category mostly bought offline held a year of its sales, whose
+    # holding cost closed it (docs/model.md, section 5).
+    first_stock = cfg.initial_stock_days * state.busiest_store_orders[category]
     rows = state.merchants.append(
         n,
         listed=listed,
@@ -111,10 +116,10 @@ def add_merchants(
         wholesale=wholesale,
         supplier=supplier,
         courier=courier,
-        stock=np.round(expected_units * cfg.initial_stock_days),
+        stock=np.round(first_stock),
         entry_day=state.day,
         deposit_platform=platform,
-        orders_ema=expected_units * cfg.initial_online_share,
+        orders_ema=expected_units,
     )
     state.ledger.grow("merchants", n)
     state.goods.created("initial_stock", state.merchants.stock[rows].sum())

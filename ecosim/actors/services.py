@@ -17,14 +17,29 @@ from ecosim.actors.tables import SERVICE_TYPES, ServiceTable
 if TYPE_CHECKING:
     from ecosim.state import State
 
-__all__ = ["ServiceProvider", "create_providers", "fund_providers", "open_providers"]
+__all__ = [
+    "ServiceProvider",
+    "create_providers",
+    "fund_providers",
+    "initial_providers_per_type",
+    "open_providers",
+]
+
+
+def initial_providers_per_type(per_10k: float, households: int) -> int:
+    """Providers of each type at the start: ``per_10k`` per 10,000 households, rounded, at
+    least one when ``per_10k`` is positive (the services' jobs per household do not depend
+    on the population, docs/model.md 7.20)."""
+    if per_10k <= 0:
+        return 0
+    return max(1, round(per_10k * households / 10_000))
 
 
 def create_providers(state: State) -> ServiceTable:
-    """``providers_per_type`` providers of each type, prices spread ``price_dispersion``
-    around the configured price."""
+    """``providers_per_type`` providers of each type per 10,000 households (at least one
+    of each type), prices spread ``price_dispersion`` around the configured price."""
     cfg = state.config.services
-    k = cfg.providers_per_type
+    k = initial_providers_per_type(cfg.providers_per_type, state.config.consumers.n)
     table = ServiceTable(k * len(SERVICE_TYPES))
     table.kind[:] = np.repeat(np.arange(len(SERVICE_TYPES)), k)
     base = np.array([getattr(cfg, f"{t}_price") for t in SERVICE_TYPES])

@@ -206,6 +206,8 @@ class MerchantTable(Table):
     courier: np.ndarray
     stock: np.ndarray
     on_order: np.ndarray
+    festival_days: np.ndarray
+    festival_error: np.ndarray
     rating_sum: np.ndarray
     rating_count: np.ndarray
     strikes: np.ndarray
@@ -244,6 +246,8 @@ class MerchantTable(Table):
         self.add_column("courier", dtype=np.int64)
         self.add_column("stock")  # units on hand
         self.add_column("on_order")  # units ordered, not yet arrived
+        self.add_column("festival_days")  # extra days of demand the festival plan is for
+        self.add_column("festival_error", fill=1.0)  # that plan's forecast error (factor)
         self.add_column("rating_sum")  # sum of ratings shown (genuine + undetected fake)
         self.add_column("rating_count")
         self.add_column("strikes", dtype=np.int32)  # fake-review detections

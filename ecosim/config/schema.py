@@ -233,7 +233,15 @@ class ConsumersConfig(_Section):
         le=10,
         schedulable=True,
     )
-    initial_trust: float = P(0.8, "probability", "Initial trust in online sellers.", ge=0, le=1)
+    initial_trust: float = P(
+        0.99,
+        "probability",
+        "Initial trust in online sellers. Assumption: where trust settles when the trust rules "
+        "keep fraud out (the baseline's households reach 0.98-0.995 within a year from any "
+        "start; docs/model.md, section 5.1), so a run does not open with a year of learning.",
+        ge=0,
+        le=1,
+    )
     trust_learning_rate: float = P(
         0.05,
         "1/order",
@@ -450,12 +458,15 @@ class ConsumersConfig(_Section):
 
 class MerchantsConfig(_Section):
     n_initial: int = P(
-        200,
+        0,
         "merchants",
-        "Merchants at the start (spread over categories). At most 10^5, the largest size that "
-        "runs at a practical speed: with the default 10^4 households, 5 days take about 3.5 s "
-        "at 10^5 stores and 0.6 s at 2x10^4 (one core; 31 s at 3x10^5, 133 s at 10^6).",
-        ge=1,
+        "Merchants at the start. 0 (the default): as many as free entry supports in each "
+        "market, which grows in proportion to the households (docs/model.md, section 5, "
+        "starting near the steady state); a positive number is spread over categories in "
+        "proportion to their expected sales value. At most 10^5, the largest size that runs at a "
+        "practical speed: with the default 10^4 households, 5 days take about 3.5 s at 10^5 "
+        "stores and 0.6 s at 2x10^4 (one core; 31 s at 3x10^5, 133 s at 10^6).",
+        ge=0,
         le=100_000,
     )
     mall_share: float = P(
@@ -525,9 +536,12 @@ class MerchantsConfig(_Section):
         7, "days", "Days between price reviews.", ge=1, le=365, schedulable=True
     )
     ad_bid_share: float = P(
-        0.05,
-        "share of unit margin",
-        "Bid per click as a share of the merchant's unit margin (0 = no ads).",
+        0.5,
+        "share of the value of a click",
+        "Bid per click as a share of what a click is worth to the store: its unit margin "
+        "times the chance that a click ends in an order (docs/model.md 7.14; 0 = no ads). "
+        "Assumption: half, as bidders in a generalised second-price auction shade their "
+        "bids below their value (Edelman, Ostrovsky & Schwarz 2007).",
         ge=0,
         le=1,
         schedulable=True,
@@ -537,6 +551,20 @@ class MerchantsConfig(_Section):
     )
     initial_cash: float = P(
         20_000.0, "RMB", "Cash a merchant starts with.", ge=0, le=1e9, schedulable=True
+    )
+    collateral_share: float = P(
+        1.0,
+        "share of book value",
+        "Share of a store's stock and goods on order (at its wholesale price) and of its "
+        "sales held in escrow that counts against negative cash when the exit rule asks whether "
+        "it can pay its way: a store closes at once when its cash plus this share of those "
+        "assets is negative (docs/model.md 7.14). 1: solvency at book value, so stock bought "
+        "ahead of a festival does not close the store that bought it; 0: cash alone, as if "
+        "nobody lent against stock or receivables (assumption: the platforms' lenders lend "
+        "to sellers against their orders and stock, docs/model.md 7.14).",
+        ge=0,
+        le=1,
+        schedulable=True,
     )
     outside_option: float = P(
         20.0,
@@ -635,15 +663,15 @@ class MerchantsConfig(_Section):
         le=1e7,
         schedulable=True,
     )
-    initial_online_share: float = P(
-        0.15,
-        "share of demand",
-        "Share of its category's expected demand a store (and, at the start, couriers, the "
-        "platform and offline shops) expects to come online before any sales are known: its "
-        "first workload (orders EMA) when it opens. Assumption: near the online share the "
-        "baseline settles at (about 12%, seed 001 @4295).",
+    storefront_cost: float = P(
+        25.0,
+        "RMB/day per extra platform",
+        "Running cost of each storefront beyond a store's first (a second catalogue to keep, "
+        "stock to sync, shoppers' messages to answer), paid daily to the world: stores that "
+        "earn little on a second platform list on one only (assumption: an hour of a "
+        "worker's day at the default wage, 200 RMB over 8 hours).",
         ge=0,
-        le=1,
+        le=1e6,
         schedulable=True,
     )
     min_quality: float = P(
@@ -1184,7 +1212,16 @@ class LogisticsConfig(_Section):
 
 
 class ServicesConfig(_Section):
-    providers_per_type: int = P(3, "firms", "Service providers of each type.", ge=0, le=1000)
+    providers_per_type: float = P(
+        3.0,
+        "firms per 10,000 households",
+        "Initial service providers of each type, in proportion to the population (rounded, at "
+        "least one of each type when positive; 0: none), so that the services' jobs per "
+        "household do not depend on how many households are simulated (assumption: 3 per "
+        "10,000 households, the former fixed count at the baseline's size).",
+        ge=0,
+        le=1000,
+    )
     marketing_price: float = P(8.0, "RMB/day", "Price of marketing services.", ge=0, le=1e5)
     marketing_visibility: float = P(
         0.5, "ranking score", "Ranking boost from marketing.", ge=0, le=100, schedulable=True

@@ -24,11 +24,36 @@ from ecosim.phases.services import staff_needed, staff_saving
 if TYPE_CHECKING:
     from ecosim.state import State
 
-__all__ = ["OTHER", "SECTORS", "desired_staff", "hire_initial", "labour_market", "staff_arrays"]
+__all__ = [
+    "GOLDEN",
+    "OTHER",
+    "SECTORS",
+    "desired_staff",
+    "hire_initial",
+    "labour_market",
+    "staff_arrays",
+    "whole_workers",
+]
 
 SECTORS = ("merchants", "manufacturers", "logistics", "services", "platform", "offline_retail")
 OTHER = len(SECTORS)  # sector code of the rest of the economy
 ACCOUNT = ("merchants", "manufacturers", "couriers", "services", "platforms", "offline", "world")
+# Technical: (sqrt(5) - 1) / 2, which spreads the firms' rounding thresholds evenly.
+GOLDEN = 0.6180339887498949
+
+
+def whole_workers(workload: np.ndarray) -> np.ndarray:
+    """Headcounts (whole workers) for fractional workloads (workers), one per firm (row).
+
+    Firm ``f`` rounds up at its own fixed threshold ``theta_f = (1/2 + f g) mod 1``,
+    ``g = (sqrt(5) - 1) / 2``: ``floor(x_f + 1 - theta_f)``. The thresholds are spread evenly
+    over [0, 1) (a low-discrepancy sequence), so a sector of many small firms employs about
+    its total workload, where rounding each firm up (or a minimum of one worker) would add
+    about half a worker per firm whatever the population, and a single firm rounds to the
+    nearest worker. No random draw; a firm's threshold never changes.
+    """
+    theta = (0.5 + GOLDEN * np.arange(workload.size)) % 1.0
+    return np.floor(workload + 1.0 - theta)
 
 
 def staff_arrays(state: State) -> list[np.ndarray]:
@@ -70,14 +95,17 @@ def desired_staff(state: State) -> list[np.ndarray]:
     merchants = np.where(
         mer.active, np.rint(mer.orders_ema * (1 - saving) / lab.merchant_orders_per_worker), 0
     )
-    mfr = np.maximum(1, np.ceil(state.manufacturers.output_ema / lab.manufacturer_units_per_worker))
+    # Factories, platforms and offline shops employ their workload in whole workers at any
+    # size (``whole_workers``), not at least one each: their number does not grow with the
+    # population. Couriers keep one at least, since their staff is their capacity.
+    mfr = whole_workers(state.manufacturers.output_ema / lab.manufacturer_units_per_worker)
     volume = state.couriers.volume_hist.mean(axis=1)
     couriers = np.maximum(
         1, np.ceil(volume / (log.parcels_per_courier_day * log.target_utilisation))
     )
     services = staff_needed(state)  # the owner serves the first clients alone
-    platform = np.maximum(1, np.ceil(state.platforms.orders_ema / lab.platform_orders_per_worker))
-    offline = np.ceil(np.atleast_1d(state.offline_units_ema) / lab.offline_sales_per_worker)
+    platform = whole_workers(state.platforms.orders_ema / lab.platform_orders_per_worker)
+    offline = whole_workers(np.atleast_1d(state.offline_units_ema) / lab.offline_sales_per_worker)
     return [
         a.astype(np.int64)
         for a in (merchants, mfr, couriers, services, platform, offline, state.other_staff.copy())

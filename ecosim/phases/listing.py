@@ -9,9 +9,13 @@ with q_pc the online orders per day its category's market on platform p drew ove
 ``merchants.listing_demand_window`` days shared among the market's listings (one more for a
 platform it is not on yet), p_j (1 - f_p) what it nets per sale there (the same on every
 platform, since it passes fee differences on in its prices: ``ecosim.economics.listing_price``),
-c_j its unit cost and F_p the tier's annual listing fee. It keeps a listing that pays
-(pi_jp >= 0), adds one whose profit over the next review period exceeds the one-off
-``listing_cost``, and so stays, multi-homes or switches; a store whose listings all lose
+c_j its unit cost and F_p the tier's annual listing fee. Its best platform (counting the
+one-off ``listing_cost`` spread over a review period against a move) is its first
+storefront; every other one also costs ``storefront_cost`` a day to run. It keeps a listing
+that pays (pi_jp >= 0, less the storefront cost for a second one), adds one whose profit over
+the next review period exceeds the one-off ``listing_cost``, and so stays, multi-homes or
+switches: stores that earn little on a second platform single-home on the platform that is
+better for them. A store whose listings all lose
 keeps its best one (the exit rule decides whether it closes). New stores pick their platform
 by the same expected profit (``ecosim.phases.strategy.entry``). More buyers on a platform
 mean more orders per listing, so stores follow buyers, and buyers follow listings
@@ -102,8 +106,15 @@ def review_listings(state: State) -> None:
     profit = expected_listing_profit(state, due, net, unit_cost(state, due), mer.tier[due])
     listed = mer.listed[due]
     known = np.isfinite(profit)
-    keep = listed & (~known | (profit >= 0))
-    add = ~listed & known & (profit * period > cfg.listing_cost)
+    # the store's best platform (where it is, or where it would go: a move pays the switching
+    # cost once) carries no storefront cost; each other listing must also pay its own
+    worth = np.nan_to_num(profit, nan=-np.inf) - np.where(listed, 0.0, cfg.listing_cost / period)
+    home = np.argmax(worth, axis=1)
+    first = np.zeros_like(listed)
+    first[np.arange(due.size), home] = True
+    extra = np.where(first, 0.0, cfg.storefront_cost)
+    keep = listed & (~known | (profit - extra >= 0))
+    add = ~listed & known & ((profit - extra) * period > cfg.listing_cost)
     new = keep | add
     # a store whose listings all lose keeps its best one; the exit rule decides on closing
     lost = ~new.any(axis=1)

@@ -24,7 +24,15 @@ from ecosim.phases import services
 if TYPE_CHECKING:
     from ecosim.state import State
 
-__all__ = ["demand_estimate", "forecast", "plan_production", "prebuild_days", "receive", "reorder"]
+__all__ = [
+    "demand_estimate",
+    "forecast",
+    "forecast_errors",
+    "plan_production",
+    "prebuild_days",
+    "receive",
+    "reorder",
+]
 
 
 def receive(state: State) -> None:
@@ -71,14 +79,14 @@ def demand_estimate(
     return mean, sd
 
 
-def forecast(state: State, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def forecast(state: State, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Daily demand forecast of the given stores, and the sd of their daily demand.
 
     The forecast is the moving average over ``forecast_window`` days times a mean-preserving
     lognormal error of log-sd ``forecast_error x (1 - analytics gain)``.
 
     Returns:
-        (forecast, sd) in units/day.
+        (forecast, sd, moving average) in units/day.
     """
     mer = state.merchants
     cfg = state.config.merchants
@@ -86,9 +94,15 @@ def forecast(state: State, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mean, sd = demand_estimate(
         mer.units_hist[rows], state.day, age, cfg.forecast_window, cfg.safety_window
     )
-    s = cfg.forecast_error * (1 - services.forecast_gain(state)[rows])
-    error = np.exp(s * state.rng.standard_normal(rows.size) - 0.5 * s * s)
-    return mean * error, sd
+    error = forecast_errors(state, rows)
+    return mean * error, sd, mean
+
+
+def forecast_errors(state: State, rows: np.ndarray) -> np.ndarray:
+    """Mean-preserving lognormal forecast errors of the given stores (factors, mean 1), of
+    log-sd ``forecast_error x (1 - analytics gain)``."""
+    s = state.config.merchants.forecast_error * (1 - services.forecast_gain(state)[rows])
+    return np.exp(s * state.rng.standard_normal(rows.size) - 0.5 * s * s)
 
 
 def reorder(state: State) -> None:
@@ -103,9 +117,16 @@ def reorder(state: State) -> None:
     cal = state.config.calendar
     festival = upcoming_extra_days(cal, state.date, cal.preparation_days)  # stock up for it
     cover = lead + cfg.review_period  # days the order must last: to the next order's arrival
-    mean, sd = forecast(state, due)
-    # Festivals ahead add their extra days of demand (docs/model.md, calendar).
-    target = (cover + festival) * mean + cfg.safety_factor * sd * np.sqrt(cover)
+    mean, sd, average = forecast(state, due)
+    # Festivals ahead add their extra days of demand (docs/model.md, 7.10), re-planned at
+    # every review from the moving average, but with one forecast error per store and
+    # festival, drawn when the festival enters the window: a fresh error at every review
+    # would ratchet the level up to the window's highest draw, since stock is not returned.
+    new = np.flatnonzero(mer.festival_days[due] != festival)
+    mer.festival_error[due[new]] = forecast_errors(state, due[new])
+    mer.festival_days[due[new]] = festival
+    extra = festival * average * mer.festival_error[due]
+    target = cover * mean + extra + cfg.safety_factor * sd * np.sqrt(cover)
     want = np.maximum(np.ceil(target - mer.stock[due] - mer.on_order[due]), 0.0)
     ask = due[want > 0]
     want = want[want > 0]

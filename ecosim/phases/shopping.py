@@ -15,11 +15,12 @@ from ecosim.demand import (
     Page,
     candidate_values,
     choose,
-    consider,
+    consider_looks,
     logit_scale,
     market_terms,
     offline_value,
     platform_attractiveness,
+    thin_page_positions,
 )
 from ecosim.economics import pay_platform
 from ecosim.orders import take
@@ -81,7 +82,7 @@ def pay_clicks(state: State, p: int, bill: np.ndarray) -> None:
 def shop(state: State, needs: dict, pages: dict[tuple[int, int], Page]):
     """Run the day's searches, one market (platform, category) at a time.
 
-    Per market the consideration sets are drawn first (:func:`consider`), then one uniform
+    Per market the consideration sets are drawn first (:func:`consider_looks`), then one uniform
     per shopper for its choice (:func:`choose`), in the order of the needs. The reference path
     (``ecosim.phases.reference``) takes the choice uniforms one shopper at a time, in the same
     order, so with full consideration sets (nothing to draw there) the two agree exactly.
@@ -89,7 +90,6 @@ def shop(state: State, needs: dict, pages: dict[tuple[int, int], Page]):
     Returns:
         (online orders with merchant and platform set, offline purchases) as order batches.
     """
-    cfg = state.config.consumers
     cons = state.consumers
     rng = state.rng
     platform = _choose_platform(state, needs, pages)
@@ -120,8 +120,7 @@ def shop(state: State, needs: dict, pages: dict[tuple[int, int], Page]):
         trust = cons.trust[shoppers]
         v0 = offline_value(state, c, alpha)
         n_pool = page.length
-        k = min(cfg.consideration_set, n_pool)
-        pos = consider(rng, idx.size, n_pool, k, cfg.position_decay)
+        pos = thin_page_positions(state, consider_looks(state, rng, idx.size), n_pool)
         if page.n_niches == 1:
             listings, local = page.merchants[0], pos
         else:  # each shopper searches its own niche's page: map positions to listings

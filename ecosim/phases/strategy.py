@@ -29,6 +29,7 @@ from ecosim.demand import (
     logit_scale,
     offline_value,
     price_weight,
+    thin_market_bonus,
     typical_shopper,
 )
 from ecosim.economics import (
@@ -49,10 +50,12 @@ if TYPE_CHECKING:
 __all__ = [
     "best_response_prices",
     "charge_fixed_costs",
+    "click_conversion",
     "close_stores",
     "entry",
     "exit_losers",
     "logit_best_margin",
+    "net_worth",
     "record_profits",
     "set_prices",
 ]
@@ -85,6 +88,9 @@ def best_response_prices(state: State, rows: np.ndarray) -> np.ndarray:
                 continue
             market = np.flatnonzero(mer.active & mer.listed[:, p] & (mer.category == c))
             v = listing_values(state, p, c, market[None, :], trust, alpha, region)[0]
+            # shoppers count a thin market's listings as a thick one's (demand.thin_market_bonus)
+            pool = min(market.size, state.config.consumers.consideration_pool)
+            v = v + thin_market_bonus(state, pool)
             v0 = offline_value(state, c, alpha)[0, 0]
             mine = rows[sel]
             # A store is listed on its home platform (one listed nowhere has no share).
@@ -203,15 +209,44 @@ def set_prices(state: State) -> None:
     floor = unit_cost(state, live) / (1 - fee_rates(state, live))
     mer.price[live] = np.maximum(mer.price[live], floor)
     margin = mer.price[live] * (1 - fee_rates(state, live)) - unit_cost(state, live)
-    mer.ad_bid[live] = cfg.ad_bid_share * np.maximum(margin, 0.0)
+    value = np.maximum(margin, 0.0) * click_conversion(state)[mer.category[live]]
+    mer.ad_bid[live] = cfg.ad_bid_share * value
+
+
+def click_conversion(state: State) -> np.ndarray:
+    """Chance that a click on a listing of each category ends in an order [C].
+
+    A store's value of a click is its margin times this chance (Edelman, Ostrovsky &
+    Schwarz 2007; Varian 2007), so it bids less where most shoppers look online and buy
+    offline. A shopper looks at ``consideration_set`` listings and clicks each with chance
+    ``click_through``; the orders per look are the category's online orders over the last
+    ``listing_demand_window`` days (the start-up estimate before any) over its expected
+    needs times the looks. Capped at 1 (every buyer clicked what it bought).
+    """
+    ccfg = state.config.consumers
+    n_c = len(state.config.categories)
+    window = state.config.merchants.listing_demand_window
+    days = min(state.day, window)
+    if days > 0:
+        orders = recent_sum(state.market_demand, state.day, days).reshape(-1, n_c).sum(0) / days
+        share = orders / np.maximum(state.expected_daily_units, 1e-12)
+    else:
+        share = state.expected_online_share
+    per_look = share / max(ccfg.consideration_set, 1)
+    if ccfg.click_through <= 0:
+        return np.zeros(n_c)  # nobody clicks: no click is worth anything
+    return np.minimum(per_look / ccfg.click_through, 1.0)
 
 
 def charge_fixed_costs(state: State) -> None:
-    """Daily operating cost, holding cost and annual listing fees (pro rata) of open stores."""
+    """Daily operating cost, holding cost, the running cost of storefronts beyond the first
+    and annual listing fees (pro rata) of open stores."""
     mer = state.merchants
     cfg = state.config.merchants
     live = np.flatnonzero(mer.active)
     cost = cfg.fixed_cost + cfg.holding_cost_rate * mer.wholesale[live] * mer.stock[live]
+    extra = np.maximum(mer.listed[live].sum(axis=1) - 1, 0)
+    cost = cost + cfg.storefront_cost * extra
     state.ledger.pay("merchants", live, "world", 0, cost)
     mer.profit_today[live] -= cost
     for p, plat in enumerate(state.config.platforms):
@@ -298,7 +333,11 @@ def exit_losers(state: State) -> None:
     mer = state.merchants
     cfg = state.config.merchants
     live = np.flatnonzero(mer.active & ~mer.flagship)
+    # assets count against negative cash only: a store with cash to spare is never broke,
+    # and the escrowed sales are summed only on days when a store's cash is negative
     broke = state.ledger.balances["merchants"][live] < 0
+    if broke.any():
+        broke[broke] = net_worth(state, live[broke]) < 0
     review = (live + state.day) % cfg.exit_review_period == 0
     old = state.day - mer.entry_day[live] >= cfg.exit_window
     judged = np.flatnonzero(review & old)
@@ -307,6 +346,22 @@ def exit_losers(state: State) -> None:
     out = live[losing | broke]
     if out.size:
         close_stores(state, out, forfeit=False)
+
+
+def net_worth(state: State, rows: np.ndarray) -> np.ndarray:
+    """What the given stores could pay their way with (RMB): cash plus ``collateral_share``
+    of their stock and goods on order at the wholesale price and of their sales held in
+    escrow (docs/model.md 7.14), so that cash spent on stock is not counted as lost."""
+    mer = state.merchants
+    cash = state.ledger.balances["merchants"][rows]
+    share = state.config.merchants.collateral_share
+    if share == 0.0:
+        return cash
+    goods = mer.wholesale[rows] * (mer.stock[rows] + mer.on_order[rows])
+    held = state.shipments.sum_by(
+        "merchant", mer.n, lambda b: np.where(b["escrow"], b["price"] - b["fee"], 0.0)
+    )
+    return cash + share * (goods + held[rows])
 
 
 def close_stores(state: State, rows: np.ndarray, forfeit: bool) -> None:

@@ -14,7 +14,7 @@ Example:
 from __future__ import annotations
 
 from ecosim.validation.cases import CASES, CaseResult, logit_market_values
-from ecosim.validation.configs import load_validation_config
+from ecosim.validation.configs import load_bertrand_config, load_validation_config
 from ecosim.validation.suite import (
     markdown_table,
     results_frame,
@@ -29,6 +29,7 @@ __all__ = [
     "CASES",
     "CaseResult",
     "chen_ratio",
+    "load_bertrand_config",
     "load_validation_config",
     "logit_market_values",
     "logit_nash_price",

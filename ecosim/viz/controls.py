@@ -103,7 +103,7 @@ START: dict[str, Control] = {
     "seed": Control("seed", "Seed", "InputText"),
     "n_consumers": Control("consumers.n", "Households", "SliderInt", 500, 50_000, 500,
                            fmt="{:,}"),
-    "n_merchants": Control("merchants.n_initial", "Stores at start", "SliderInt", 20, 1000, 10,
+    "n_merchants": Control("merchants.n_initial", "Stores at start", "SliderInt", 0, 1000, 10,
                            fmt="{:,}"),
     "iot_adoption": Control("consumers.iot_adoption", "IoT adoption (device owners)",
                             "SliderFloat", 0.0, 1.0, 0.05, fmt="{:.0%}"),
