@@ -285,12 +285,25 @@ def candidate_values(terms: MarketTerms, pos, trust, alpha, region) -> np.ndarra
     Arrays are laid out one row per option and one column per shopper, so that reductions
     over options run along axis 0, vectorized across shoppers.
     """
-    n_regions = terms.base.shape[1]
-    base = terms.base.ravel()[pos * n_regions + region]
-    assurance = terms.assurance[pos]
-    trust_in = assurance + (1 - assurance) * trust
-    price_coef = alpha * (1 + terms.risk_factor * (1 - trust_in)) / terms.mu
-    return base + trust_in * terms.trust_coef[pos] - price_coef * terms.price[pos]
+    # In place, on as few [K, S] arrays as possible (the hottest arithmetic of a day); every
+    # element takes the same operations in the same order as the formula of MarketTerms.
+    cell = pos * terms.base.shape[1]
+    cell += region
+    value = np.take(terms.base, cell)  # base[pos, region]: cell is the flat index
+    assurance = np.take(terms.assurance, pos)
+    trust_in = 1 - assurance
+    trust_in *= trust
+    trust_in += assurance
+    price_term = 1 - trust_in
+    price_term *= terms.risk_factor
+    price_term += 1
+    price_term *= alpha
+    price_term /= terms.mu
+    price_term *= np.take(terms.price, pos)
+    trust_in *= np.take(terms.trust_coef, pos)
+    value += trust_in
+    value -= price_term
+    return value
 
 
 def _look(rng: np.random.Generator, shape: tuple[int, int], decay: float, n_pool: int):
@@ -298,8 +311,15 @@ def _look(rng: np.random.Generator, shape: tuple[int, int], decay: float, n_pool
     a geometric distribution truncated to the pool, drawn by its inverse CDF."""
     u = rng.random(shape)
     # P(rank <= j) = (1 - q^(j+1)) / (1 - q^n_pool) with q = exp(-decay); uniform when 0.
-    pos = u * n_pool if decay <= 0 else np.log1p(u * np.expm1(-decay * n_pool)) / -decay
-    return np.minimum(pos.astype(np.int64), n_pool - 1)
+    # Computed in place: pos = log1p(u * expm1(-decay * n_pool)) / -decay.
+    if decay <= 0:
+        u *= n_pool
+    else:
+        u *= np.expm1(-decay * n_pool)
+        np.log1p(u, out=u)
+        u /= -decay
+    pos = u.astype(np.int64)
+    return np.minimum(pos, n_pool - 1, out=pos)
 
 
 def consider(

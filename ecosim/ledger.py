@@ -124,6 +124,40 @@ class Ledger:
         self.turnover += float(np.abs(amount).sum())
         return total
 
+    def pay_in_groups(
+        self,
+        payers: list[tuple[str, np.ndarray | int, np.ndarray]],
+        dst: str,
+        dst_idx: np.ndarray | None,
+        amount: np.ndarray,
+    ) -> None:
+        """Several groups of payers pay accounts of one sector, credited in one posting.
+
+        Group ``(src, src_idx, paid)`` pays ``paid`` (RMB, element-wise; a scalar ``src_idx``
+        means one account pays them all); ``dst_idx`` and ``amount`` are the receiving
+        entries of all groups together, in any order (``dst_idx`` None: one entry per account
+        of ``dst``, in account order). When no ``dst`` account receives from
+        two groups, the balances and the turnover are exactly those of one :meth:`pay` per
+        group in the order given (each account's entries are summed from zero either way),
+        while a large sector (a million households paid their wages) is swept once instead
+        of once per group.
+        """
+        for src, src_idx, paid in payers:
+            paid = np.asarray(paid, dtype=np.float64)
+            if paid.size == 0:
+                continue
+            if np.isscalar(src_idx):
+                self.balances[src][src_idx] += -1.0 * paid.sum()
+            else:
+                self._post(src, _as_index(src_idx, paid.size), -1.0 * paid)
+            self.turnover += float(np.abs(paid).sum())
+        amount = np.asarray(amount, dtype=np.float64)
+        if dst_idx is None:
+            # Each account's one entry summed from zero: 0.0 + x (which turns -0.0 into 0.0).
+            self.balances[dst] += amount + 0.0
+        elif dst_idx.size:
+            self._post(dst, dst_idx, amount)
+
     def pay_from_each(self, src: str, dst: str, dst_idx: int, amount: np.ndarray) -> float:
         """Every account of sector ``src`` pays ``amount[i]`` (RMB, one entry per account)
         to the one account ``dst[dst_idx]``: the same as :meth:`pay` with ``src_idx`` all of

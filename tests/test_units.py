@@ -52,6 +52,32 @@ def test_ledger_vectorised_payments_balance():
     assert book.residual() == 0.0
 
 
+def test_ledger_payments_in_groups_equal_one_payment_per_group():
+    # Wages: two employers' staff and the world's benefits, each household paid by one group;
+    # irregular amounts, so that any change in the order of additions would show in the bits.
+    rng = np.random.default_rng(3)
+    n = 200
+    amount = rng.lognormal(3.0, 1.0, n)
+    group = rng.integers(0, 3, n)
+    employer = rng.integers(0, 5, n)
+    start = rng.lognormal(5.0, 1.0, n)
+    per_group = Ledger({"households": n, "merchants": 5, "couriers": 5})
+    grouped = Ledger({"households": n, "merchants": 5, "couriers": 5})
+    for book in (per_group, grouped):
+        book.endow("households", np.arange(n), start)
+    payers = []
+    for g, (src, idx) in enumerate((("merchants", None), ("couriers", None), ("world", 0))):
+        members = np.flatnonzero(group == g)
+        src_idx = employer[members] if idx is None else idx
+        per_group.pay(src, src_idx, "households", members, amount[members])
+        payers.append((src, src_idx, amount[members]))
+    grouped.pay_in_groups(payers, "households", None, amount)
+    for sector, balance in per_group.balances.items():
+        assert balance.tobytes() == grouped.balances[sector].tobytes(), sector
+    assert grouped.turnover == per_group.turnover
+    assert grouped.residual() < 1e-9
+
+
 @pytest.mark.parametrize(
     ("rule", "expected"),
     [("average", [0.9, 0.5]), ("bayesian", [(9 + 10 * 0.5) / 20, 0.5]), ("none", [0.5, 0.5])],

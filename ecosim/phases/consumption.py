@@ -226,11 +226,21 @@ def refill_home_stock(state: State, consumers: np.ndarray, slots: np.ndarray) ->
     """One unit per entry arrives in a household's home stock of a consumable."""
     has = slots >= 0
     k_all = len(state.consumables)
-    uniq, units = np.unique(consumers[has] * k_all + slots[has], return_counts=True)
-    i, k = np.divmod(uniq, k_all)
+    # Sorted keys and their run lengths: what np.unique(..., return_counts=True) gives, without
+    # its hash table, slow on int64 keys in numpy 2.x (docs/performance.md).
+    keys = np.sort(consumers[has] * k_all + slots[has])
+    if keys.size == 0:
+        return
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    uniq = keys[starts]
+    units = np.diff(np.r_[starts, keys.size])
+    # A key is the flat (C-order) index of its (household, consumable) cell.
     cons = state.consumers
-    cons.stock_out[i, k] = np.maximum(cons.stock_out[i, k], state.day) + units / np.maximum(
-        cons.rate[i, k], 1e-12
+    rate = np.take(cons.rate, uniq)
+    np.put(
+        cons.stock_out,
+        uniq,
+        np.maximum(np.take(cons.stock_out, uniq), state.day) + units / np.maximum(rate, 1e-12),
     )
 
 

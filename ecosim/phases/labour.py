@@ -218,21 +218,23 @@ def labour_market(state: State) -> None:
 def pay_wages(state: State) -> None:
     """Employers pay their workers; the rest of the world pays benefits to the unemployed."""
     cons = state.consumers
-    wage = wage_rates(state)
-    income = np.where(cons.sector >= 0, wage[cons.sector], state.config.labour.benefit)
+    # Income by sector code: the sectors' wages, then the benefit at code UNEMPLOYED (-1).
+    income_of = np.append(wage_rates(state), float(state.config.labour.benefit))
+    income = np.take(income_of, cons.sector)
     cons.income[:] = income
     staff = staff_arrays(state)
+    payers = []
     for s in range(OTHER + 1):
         workers = np.flatnonzero(cons.sector == s)
         if workers.size == 0:  # nobody to pay: no bill (not yesterday's; firms may have entered)
             state.wage_bill[s] = np.zeros(staff[s].size)
             continue
         employer = cons.employer[workers]
-        src = 0 if s == OTHER else employer
-        state.ledger.pay(ACCOUNT[s], src, "households", workers, income[workers])
-        bill = np.bincount(employer, weights=income[workers], minlength=staff[s].size)
-        state.wage_bill[s] = bill
-    jobless = np.flatnonzero(cons.sector == UNEMPLOYED)
-    state.ledger.pay("world", 0, "households", jobless, income[jobless])
+        paid = income[workers]
+        payers.append((ACCOUNT[s], 0 if s == OTHER else employer, paid))
+        state.wage_bill[s] = np.bincount(employer, weights=paid, minlength=staff[s].size)
+    payers.append(("world", 0, income[cons.sector == UNEMPLOYED]))
+    # Each household is in one group: the households' side is one posting, not one a group.
+    state.ledger.pay_in_groups(payers, "households", None, income)
     state.merchants.profit_today -= state.wage_bill[0]
     state.providers.profit_today -= state.wage_bill[SECTORS.index("services")]

@@ -38,7 +38,8 @@ def _labour_and_channel(state: State) -> dict[str, float]:
     out["unemployment_rate"] = unemployment_rate(state)
     sector = state.consumers.sector
     employed = sector[sector >= 0]
-    out["mean_wage"] = float(wage_rates(state)[employed].mean()) if employed.size else 0.0
+    # np.take: fancy indexing by int8 codes converts them first, twice the time at 10^6.
+    out["mean_wage"] = float(np.take(wage_rates(state), employed).mean()) if employed.size else 0.0
     out["supplier_bargaining_power"] = supplier_bargaining_power(state)
     # A level that loses money earns no share: shares of the positive parts stay in 0..1 and
     # sum to one, where shares of a total near zero (the stores' shake-out) would explode.
