@@ -21,21 +21,31 @@ SMALL = ["consumers.n=1500", "merchants.n_initial=40", "consumers.offline_prefer
 # and free_platform_control.yaml, run by tests/test_validation.py).
 
 
-def test_stores_switch_by_expected_profit_and_pay_the_listing_cost():
-    cfg = load_config(SCENARIO, [*SMALL, "merchants.listing_cost=100"])
+def _category_0_stores(override: str, orders_by_platform: tuple[float, ...]):
+    """The free-vs-fee market after 40 days, with the last month's orders of category 0 on
+    each platform set to ``orders_by_platform`` a day; (config, state, its stores of category
+    0 that sell at a margin)."""
+    cfg = load_config(SCENARIO, [*SMALL, override])
     model = EcosystemModel(cfg, rng=4)
     model.run(40)
     state = model.state
     mer = state.merchants
     n_c = len(cfg.categories)
-    # every order of category 0 went to the free platform in the last month, none to the
-    # fee platform, whose listing fee then makes a listing there lose money
     state.market_demand[:] = 0.0
-    state.market_demand[0 * n_c + 0, :] = 50.0
+    for p, orders in enumerate(orders_by_platform):
+        state.market_demand[p * n_c + 0, :] = orders
     stores = np.flatnonzero(mer.active & ~mer.flagship & (mer.category == 0))
     margin = mer.price[stores] * (1 - fee_rates(state, stores)) - unit_cost(state, stores)
     stores = stores[margin > 0]
     assert stores.size >= 2
+    return cfg, state, stores
+
+
+def test_stores_switch_by_expected_profit_and_pay_the_listing_cost():
+    # every order of category 0 went to the free platform in the last month, none to the
+    # fee platform, whose listing fee then makes a listing there lose money
+    cfg, state, stores = _category_0_stores("merchants.listing_cost=100", (50.0,))
+    mer = state.merchants
     mer.listed[stores] = [False, True]
     cash = state.ledger.balances["merchants"][stores].copy()
     for day in range(state.day + 1, state.day + 1 + cfg.merchants.listing_review_period):
@@ -51,20 +61,9 @@ def test_a_second_storefront_must_earn_its_running_cost():
     drop it and keep their best one; without the running cost they keep both."""
     kept = {}
     for cost in (0.0, 1e5):
-        cfg = load_config(SCENARIO, [*SMALL, f"merchants.storefront_cost={cost}"])
-        model = EcosystemModel(cfg, rng=4)
-        model.run(40)
-        state = model.state
-        mer = state.merchants
-        n_c = len(cfg.categories)
         # both platforms drew orders for category 0 in the last month, platform 0 more
-        state.market_demand[:] = 0.0
-        state.market_demand[0 * n_c + 0, :] = 50.0
-        state.market_demand[1 * n_c + 0, :] = 20.0
-        stores = np.flatnonzero(mer.active & ~mer.flagship & (mer.category == 0))
-        margin = mer.price[stores] * (1 - fee_rates(state, stores)) - unit_cost(state, stores)
-        stores = stores[margin > 0]
-        assert stores.size >= 2
+        cfg, state, stores = _category_0_stores(f"merchants.storefront_cost={cost}", (50.0, 20.0))
+        mer = state.merchants
         mer.listed[stores] = True
         # the fee platform's listing still pays its listing fee: above it, below a huge cost
         net = np.repeat((mer.price[stores] * (1 - fee_rates(state, stores)))[:, None], 2, axis=1)
