@@ -69,8 +69,8 @@ from ecosim.recorder import Recorder
 from ecosim.state import State, Tally
 from ecosim.steady import (
     opportunist_stock_share,
+    page_looks,
     platform_shares,
-    position_looks,
     steady_state,
     top_looks_factor,
 )
@@ -194,9 +194,7 @@ def _open_initial_stores(state: State, supported: np.ndarray) -> None:
     online_units = state.expected_online_share * state.expected_daily_units
     state.store_orders_guess = online_units / np.maximum(state.listings_per_category, 1)
     # ...and the top-ranked store several times that (shoppers look at the top of a page more)
-    ccfg = state.config.consumers
-    pool = ccfg.consideration_pool
-    looks = position_looks(pool, min(ccfg.consideration_set, pool), ccfg.position_decay)
+    looks = page_looks(state)
     top = np.array([top_looks_factor(looks, n) for n in state.listings_per_category])
     state.busiest_store_orders = state.store_orders_guess * top
     shares = platform_shares(state)

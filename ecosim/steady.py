@@ -32,6 +32,7 @@ __all__ = [
     "SteadyState",
     "median_looks_factor",
     "opportunist_stock_share",
+    "page_looks",
     "platform_shares",
     "position_looks",
     "steady_state",
@@ -80,6 +81,14 @@ def position_looks(pool: int, k: int, decay: float) -> np.ndarray:
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if (-np.expm1(-np.exp(mid) * weights)).sum() < k else (lo, mid)
     return -np.expm1(-np.exp(0.5 * (lo + hi)) * weights)
+
+
+def page_looks(state: State) -> np.ndarray:
+    """``position_looks`` of the configured page (``consideration_pool`` positions,
+    ``consideration_set`` looks, ``position_decay``)."""
+    cfg = state.config.consumers
+    pool = cfg.consideration_pool
+    return position_looks(pool, min(cfg.consideration_set, pool), cfg.position_decay)
 
 
 def median_looks_factor(looks: np.ndarray, listings: float) -> float:
@@ -207,8 +216,7 @@ def steady_state(state: State) -> SteadyState:
     mfr = state.manufacturers
     tiers = np.array([MARKETPLACE, MALL], dtype=np.int8)
     tier_weight = np.array([1 - mcfg.mall_share, mcfg.mall_share])
-    pool = ccfg.consideration_pool
-    looks = position_looks(pool, min(ccfg.consideration_set, pool), ccfg.position_decay)
+    looks = page_looks(state)
 
     stores = np.zeros((n_p, n_c))
     online = np.zeros((n_p, n_c))

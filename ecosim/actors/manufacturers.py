@@ -38,14 +38,14 @@ def create_manufacturers(state: State) -> ManufacturerTable:
     return table
 
 
-def stock_manufacturers(state: State, online_units: np.ndarray) -> None:
-    """Finished goods at the start: ``initial_stock_days`` of ``online_units`` a day per
-    category (the model passes the category's whole demand), shared by its manufacturers."""
+def stock_manufacturers(state: State, daily_units: np.ndarray) -> None:
+    """Finished goods at the start: ``initial_stock_days`` of ``daily_units`` per category
+    (units/day; the model passes the category's whole demand), shared by its manufacturers."""
     table = state.manufacturers
     cfg = state.config.manufacturers
-    per_cat = np.bincount(table.category, minlength=online_units.size)
+    per_cat = np.bincount(table.category, minlength=daily_units.size)
     table.finished_stock[:] = np.round(
-        cfg.initial_stock_days * online_units[table.category] / per_cat[table.category]
+        cfg.initial_stock_days * daily_units[table.category] / per_cat[table.category]
     )
     state.goods.created("initial_stock", float(table.finished_stock.sum()))
 
